@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"cmp"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/password"
+)
+
+const (
+	sessionCookie = "simplecrm_session"
+	sessionTTL    = 30 * 24 * time.Hour
+)
+
+func (h *handler) sessionUser(r *http.Request) (*crm.User, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, crm.Errorf(crm.EUNAUTHORIZED, "Please log in.")
+	}
+	return h.svc.Auth.SessionUser(r.Context(), c.Value)
+}
+
+func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	if _, err := h.sessionUser(r); err == nil {
+		http.Redirect(w, r, cmp.Or(next, "/contacts"), http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "login", view{"Form": newForm(nil), "Next": next})
+}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	vals, err := parseForm(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var email, pw, unused string
+	bind(vals, userFields(&email, &pw, &unused))
+	email = strings.ToLower(strings.TrimSpace(email))
+	next := localPath(vals.Get("next"))
+	f := newForm(url.Values{"email": {email}})
+	show := func(status int, msg string) {
+		f.Message = msg
+		h.render(w, r, status, "login", view{"Form": f, "Next": next})
+	}
+
+	ip := clientIP(r)
+	if !h.limiter.allowed(ip, email) {
+		show(http.StatusTooManyRequests, "Too many failed attempts. Please wait a minute and try again.")
+		return
+	}
+	u, err := h.checkPassword(r, email, pw)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if u == nil {
+		h.limiter.failed(ip, email)
+		show(http.StatusUnauthorized, "Wrong email or password.")
+		return
+	}
+	secret, err := h.svc.Auth.CreateSession(r.Context(), u.ID, sessionTTL)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.cookie(secret, int(sessionTTL/time.Second)))
+	h.log.Info("ui: login", "user_id", u.ID, "org_id", u.OrgID)
+	http.Redirect(w, r, cmp.Or(next, "/contacts"), http.StatusSeeOther)
+}
+
+// checkPassword returns the user whose email and password match, or nil. An
+// unknown email still costs one hash, so response times do not reveal which
+// emails have accounts.
+func (h *handler) checkPassword(r *http.Request, email, pw string) (*crm.User, error) {
+	u, err := h.svc.Users.FindUserByEmail(r.Context(), email)
+	if crm.ErrorCode(err) == crm.ENOTFOUND || (err == nil && u == nil) {
+		password.Check(dummyHash(), pw)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := password.Check(u.PasswordHash, pw)
+	if err != nil {
+		h.log.Error("ui: stored password hash unreadable", "user_id", u.ID, "err", err)
+		return nil, nil
+	}
+	if !ok {
+		return nil, nil
+	}
+	return u, nil
+}
+
+var dummyHash = sync.OnceValue(func() string {
+	s, _ := password.Hash("not a real password")
+	return s
+})
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := h.svc.Auth.DeleteSession(r.Context(), c.Value); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			h.log.Error("ui: delete session", "err", err)
+		}
+	}
+	http.SetCookie(w, h.cookie("", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (h *handler) cookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: anyone could
+// set it to dodge the limit; behind a proxy, all users share the proxy's limit
+// and the per-email limit still protects each account.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginLimiter counts failed logins per IP and per email: a burst of
+// loginBurst failures, then one more every loginEvery. Only failures count, so
+// a person who types the right password is never slowed down by it.
+type loginLimiter struct {
+	mu        sync.Mutex
+	buckets   map[string]*rate.Limiter
+	lastSweep time.Time
+}
+
+const (
+	loginBurst = 5
+	loginEvery = 12 * time.Second // refills the burst in a minute
+)
+
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{buckets: map[string]*rate.Limiter{}, lastSweep: time.Now()}
+}
+
+func (l *loginLimiter) allowed(ip, email string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bucket("ip:"+ip).Tokens() >= 1 && l.bucket("email:"+email).Tokens() >= 1
+}
+
+func (l *loginLimiter) failed(ip, email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bucket("ip:" + ip).Allow()
+	l.bucket("email:" + email).Allow()
+}
+
+// bucket returns the limiter of key. Once a minute, full buckets are dropped:
+// they hold no information, and this keeps the map from growing without bound.
+func (l *loginLimiter) bucket(key string) *rate.Limiter {
+	if now := time.Now(); now.Sub(l.lastSweep) > time.Minute {
+		for k, b := range l.buckets {
+			if b.Tokens() >= loginBurst {
+				delete(l.buckets, k)
+			}
+		}
+		l.lastSweep = now
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = rate.NewLimiter(rate.Every(loginEvery), loginBurst)
+		l.buckets[key] = b
+	}
+	return b
+}
