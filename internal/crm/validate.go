@@ -120,6 +120,11 @@ func ValidEmail(s string) bool {
 }
 
 func checkLen(f FieldErrors, field, v string, max int) {
+	// Every text ends up in a database; PostgreSQL refuses NUL and invalid UTF-8.
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		f.Add(field, "Remove the invalid characters.")
+		return
+	}
 	if utf8.RuneCountInString(v) > max {
 		f.Add(field, fmt.Sprintf("Use at most %d characters.", max))
 	}
