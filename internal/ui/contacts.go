@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"simplecrm/internal/crm"
 )
@@ -242,9 +243,16 @@ func decodeContact(vals url.Values, c *crm.Contact) []int {
 	return rows
 }
 
-// renameRow maps a crm error key about the K-th saved employment to the form
-// row it came from.
+// renameRow maps a crm error key to the input it is about: an error about the
+// K-th saved employment goes to the form row it came from, and the store's
+// names for what the form chooses by other means go to that input.
 func renameRow(key string, rows []int) string {
+	switch {
+	case key == "owner_email":
+		return "owner_id"
+	case strings.HasSuffix(key, ".company_id"):
+		key = strings.TrimSuffix(key, "company_id") + "company_name"
+	}
 	m := rowIndex.FindStringSubmatch(key)
 	if m == nil {
 		return key
