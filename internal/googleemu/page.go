@@ -1,0 +1,5 @@
+package googleemu
+
+import "net/http"
+
+func (e *Emulator) pageRoutes(m *http.ServeMux) {}

@@ -1,0 +1,123 @@
+package googleemu
+
+import (
+	"sort"
+	"strings"
+)
+
+// People API read methods: get, getBatchGet, searchContacts.
+
+func (c *call) personFields(param string) ([]string, error) {
+	return parseMask(c.q.Get(param), param, readPersonFields, true)
+}
+
+// getPerson is people.get: a contact, or people/me.
+func (c *call) getPerson() (any, error) {
+	mask, err := c.personFields("personFields")
+	if err != nil {
+		return nil, err
+	}
+	if c.name == "people/me" || c.name == "people/"+c.acct.Sub {
+		return c.acct.renderSelf(mask), nil
+	}
+	ct := c.acct.contactByName(c.name)
+	if ct == nil {
+		return nil, errNotFound()
+	}
+	return c.acct.render(ct, mask, false), nil
+}
+
+// getBatchGet is people.getBatchGet: up to 200 resource names; unknown
+// names are answered per item with a NOT_FOUND status.
+func (c *call) getBatchGet() (any, error) {
+	mask, err := c.personFields("personFields")
+	if err != nil {
+		return nil, err
+	}
+	names := c.q["resourceNames"]
+	if len(names) == 0 {
+		return nil, errInvalid("Request must contain at least one resource name.")
+	}
+	if len(names) > 200 {
+		return nil, errInvalid("Too many resource names. The maximum is 200.")
+	}
+	responses := make([]map[string]any, 0, len(names))
+	for _, rn := range names {
+		r := map[string]any{"requestedResourceName": rn}
+		switch ct := c.acct.contactByName(rn); {
+		case rn == "people/me":
+			r["person"], r["httpStatusCode"], r["status"] = c.acct.renderSelf(mask), 200, map[string]any{}
+		case ct == nil:
+			r["httpStatusCode"] = 404
+			r["status"] = map[string]any{"code": 5, "message": "Requested entity was not found."}
+		default:
+			r["person"], r["httpStatusCode"], r["status"] = c.acct.render(ct, mask, false), 200, map[string]any{}
+		}
+		responses = append(responses, r)
+	}
+	return map[string]any{"responses": responses}, nil
+}
+
+// searchContacts is people.searchContacts: prefix-phrase match over names,
+// nicknames, emails, phones and organizations; at most 30 results.
+func (c *call) searchContacts() (any, error) {
+	mask, err := c.personFields("readMask")
+	if err != nil {
+		return nil, err
+	}
+	size, err := c.intParam("pageSize")
+	if err != nil {
+		return nil, err
+	}
+	if size == 0 {
+		size = 10
+	}
+	size = min(size, 30)
+	q := strings.Join(strings.Fields(strings.ToLower(c.q.Get("query"))), " ")
+	if q == "" {
+		return map[string]any{}, nil // the warm-up request
+	}
+	var hits []*contact
+	for _, ct := range c.acct.Contacts {
+		if ct.Deleted {
+			continue
+		}
+		for _, s := range ct.searchText() {
+			if matchesPrefixPhrase(s, q) || matchesDigits(s, q) {
+				hits = append(hits, ct)
+				break
+			}
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].Seq > hits[j].Seq })
+	if len(hits) > size {
+		hits = hits[:size]
+	}
+	if len(hits) == 0 {
+		return map[string]any{}, nil
+	}
+	results := make([]map[string]any, 0, len(hits))
+	for _, ct := range hits {
+		results = append(results, map[string]any{"person": c.acct.render(ct, mask, false)})
+	}
+	return map[string]any{"results": results}, nil
+}
+
+// matchesDigits lets a query of digits match a phone number's digits.
+func matchesDigits(s, q string) bool {
+	dq := digits(q)
+	if len(dq) < 3 || len(dq) != len(strings.ReplaceAll(strings.TrimPrefix(q, "+"), " ", "")) {
+		return false
+	}
+	return strings.Contains(digits(s), dq)
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,107 @@
+package googleemu
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Persistence: the whole state as one JSON snapshot, written atomically
+// (temporary file, fsync, rename) after every mutation and on Close.
+
+const snapshotVersion = 1
+
+type snapshot struct {
+	Version int      `json:"version"`
+	State   *state   `json:"state"`
+	Clock   int64    `json:"clock_offset_ns"`
+	Faults  []*Fault `json:"faults,omitempty"`
+	Quota   Quota    `json:"quota"`
+}
+
+// load reads the data file; a missing file is an empty emulator.
+func (e *Emulator) load() error {
+	b, err := os.ReadFile(e.opts.DataFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	if snap.Version != snapshotVersion || snap.State == nil {
+		return fmt.Errorf("unsupported data file version %d", snap.Version)
+	}
+	st := snap.State
+	fill(&st.Accounts)
+	fill(&st.Grants)
+	fill(&st.Tokens)
+	fill(&st.Consented)
+	st.Codes = map[string]*authCode{}
+	for _, a := range st.Accounts {
+		fill(&a.Contacts)
+		fill(&a.Groups)
+	}
+	e.st = st
+	e.clockOff = 0
+	if snap.Clock != 0 {
+		e.clockOff = time.Duration(snap.Clock)
+	}
+	return nil
+}
+
+// save writes the data file if one is configured.
+func (e *Emulator) save() error {
+	if e.opts.DataFile == "" {
+		return nil
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.mu.Lock()
+	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: e.st, Clock: int64(e.clockOff)})
+	e.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("googleemu: encode state: %w", err)
+	}
+	return writeFileAtomic(e.opts.DataFile, b)
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("googleemu: save: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(b)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("googleemu: save %s: %w", path, werr)
+	}
+	return nil
+}
+
+func fill[K comparable, V any](m *map[K]V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+}
