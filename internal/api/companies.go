@@ -38,7 +38,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, u *crm.U
 	}
 	items, next, err := h.svc.Companies.ListCompanies(r.Context(), u.OrgID, crm.CompanyFilter{Query: q, Limit: limit, Cursor: cursor})
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next, companyOut))
 	return nil

@@ -90,7 +90,7 @@ func (h *Handler) listContacts(w http.ResponseWriter, r *http.Request, u *crm.Us
 	}
 	items, next, err := h.svc.Contacts.ListContacts(r.Context(), u.OrgID, f)
 	if err != nil {
-		return err
+		return listError(err)
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next, contactOut))
 	return nil

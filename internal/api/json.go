@@ -285,6 +285,16 @@ func listParams(r *http.Request) (q string, limit int, cursor string, err error)
 	return v.Get("q"), limit, v.Get("cursor"), nil
 }
 
+// listError reports a store's refusal of a listing. A listing has no body,
+// so whatever the store finds invalid (a forged or stale cursor) came from
+// the query string: a bad request, like every other bad query parameter.
+func listError(err error) error {
+	if crm.ErrorCode(err) == crm.EINVALID {
+		return &crm.Error{Code: codeBadRequest, Message: crm.ErrorMessage(err), Err: err}
+	}
+	return err
+}
+
 // utc returns t in UTC so that every timestamp the API shows has the same zone.
 func utc(t time.Time) time.Time { return t.UTC() }
 
