@@ -68,6 +68,11 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusUnauthorized, "Wrong email or password.")
 		return
 	}
+	// A new login gets a new session; one the browser already had (perhaps
+	// planted by someone else) is ended.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		_ = h.svc.Auth.DeleteSession(r.Context(), old.Value)
+	}
 	secret, err := h.svc.Auth.CreateSession(r.Context(), u.ID, sessionTTL)
 	if err != nil {
 		h.fail(w, r, err)

@@ -88,9 +88,16 @@ func TestLogout(t *testing.T) {
 	if p := c.get("/contacts"); p.URL.Path != "/login" {
 		t.Errorf("after logout, /contacts shows %s", p.URL)
 	}
-	// The session is gone on the server too, not only from the browser.
+	// The session is gone on the server too, not only from the browser: a
+	// replayed or forged cookie leads to the login page.
 	if _, err := e.svc.Auth.SessionUser(t.Context(), secret); err == nil {
 		t.Error("session still valid after logout")
+	}
+	for _, v := range []string{secret, "forged"} {
+		c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "simplecrm_session", Value: v, Path: "/"}})
+		if p := c.get("/contacts"); p.URL.Path != "/login" {
+			t.Errorf("cookie %q shows %s", v, p.URL)
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ func TestCompanyCRUD(t *testing.T) {
 
 	form := url.Values{"name": {"Globex"}, "phone": {"+1 555 0100"}, "website": {"globex.example"},
 		"address": {"1 Globex Way\nSpringfield"}, "note": {"Big client"}}
-	p := c.post("/companies", form).want(200, "Company created.", "Globex", "globex.example", "Springfield", "Big client", "Employees (0)")
+	p := c.post("/companies", form).want(200, "Company created.", "Globex", `href="https://globex.example"`, "Springfield", "Big client", "Employees (0)")
 	id := p.id()
 
 	// A bad phone and a duplicate name keep what was typed.

@@ -32,6 +32,7 @@ func mustParseTemplates() map[string]pageTemplate {
 		"purgeDate": func(t *time.Time) string { return formatDate(t.Add(crm.TrashRetention)) },
 		"id":        inputID,
 		"inc":       func(i int) int { return i + 1 },
+		"website":   websiteURL,
 		// html/template only trusts http, https and mailto URLs; a tel: link
 		// made of digits and "+" alone is safe.
 		"tel": func(phone string) template.URL { return template.URL("tel:" + strings.Map(telChar, phone)) },
@@ -181,6 +182,16 @@ func formatDateTime(t any) string {
 		return formatDateTime(*v)
 	}
 	return ""
+}
+
+// websiteURL makes a link of what people type as a website ("globex.com").
+// The result is still a plain string: html/template refuses any scheme other
+// than http, https and mailto, so a "javascript:" website stays harmless.
+func websiteURL(s string) string {
+	if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
+		return s
+	}
+	return "https://" + s
 }
 
 // telChar keeps what a tel: link may hold.
