@@ -86,3 +86,12 @@ func mustDo(t *testing.T, req *http.Request) *http.Response {
 	t.Cleanup(func() { res.Body.Close() })
 	return res
 }
+
+func mustJSON(t *testing.T, v interface{ MarshalJSON() ([]byte, error) }) []byte {
+	t.Helper()
+	b, err := v.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -235,10 +235,11 @@ func (s *state) sortedAccounts() []*account {
 	for _, a := range s.Accounts {
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) || out[i].Created.Equal(out[j].Created) && out[i].Email < out[j].Email })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Created.Before(out[j].Created) || out[i].Created.Equal(out[j].Created) && out[i].Email < out[j].Email
+	})
 	return out
 }
-
 
 func randomToken(prefix string, n int) string {
 	b := make([]byte, n)

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -199,7 +200,7 @@ func (e *Emulator) signingKey() (*rsa.PrivateKey, error) {
 			return k, nil
 		}
 	}
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, err := processKey()
 	if err != nil {
 		return nil, fmt.Errorf("googleemu: signing key: %w", err)
 	}
@@ -245,6 +246,12 @@ func (e *Emulator) idToken(a *account, clientID string, scopes []string, nonce s
 	}
 	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
+
+// processKey is one RSA key shared by the emulators of a process: making a
+// 2048-bit key takes up to seconds under -race, and tests start many.
+var processKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
 
 // jwks is the public key set (served at /oauth2/v3/certs).
 func (e *Emulator) jwks() (map[string]any, error) {

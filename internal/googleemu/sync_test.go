@@ -1,0 +1,221 @@
+package googleemu
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	people "google.golang.org/api/people/v1"
+)
+
+// listAll pages through connections.list and returns the people and the
+// sync token of the last page; it checks that only the last page has one.
+func listAll(t *testing.T, svc *people.Service, syncTok string, pageSize int64) ([]*people.Person, string, int) {
+	t.Helper()
+	var all []*people.Person
+	var next string
+	pages := 0
+	call := svc.People.Connections.List("people/me").PersonFields("names,emailAddresses,metadata").
+		RequestSyncToken(true).PageSize(pageSize)
+	if syncTok != "" {
+		call = call.SyncToken(syncTok)
+	}
+	err := call.Pages(context.Background(), func(r *people.ListConnectionsResponse) error {
+		pages++
+		if r.NextPageToken != "" && r.NextSyncToken != "" {
+			t.Errorf("page %d has both nextPageToken and nextSyncToken", pages)
+		}
+		all = append(all, r.Connections...)
+		next = r.NextSyncToken
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	if next == "" {
+		t.Fatalf("no nextSyncToken on the last page")
+	}
+	return all, next, pages
+}
+
+func TestFullAndIncrementalSync(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	var persons []*people.Person
+	for i := 0; i < 250; i++ {
+		persons = append(persons, &people.Person{Names: []*people.Name{{GivenName: fmt.Sprintf("P%03d", i)}}})
+	}
+	created, err := s.SeedGroup(alice, "SimpleCRM", persons...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, tok, pages := listAll(t, svc, "", 100)
+	if len(all) != 250 || pages != 3 {
+		t.Fatalf("full sync: %d people in %d pages", len(all), pages)
+	}
+	seen := map[string]bool{}
+	for _, p := range all {
+		if seen[p.ResourceName] {
+			t.Fatalf("duplicate %s", p.ResourceName)
+		}
+		seen[p.ResourceName] = true
+	}
+
+	// Nothing changed: only nextSyncToken, no connections key.
+	res, err := svc.People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).SyncToken(tok).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Connections != nil || res.NextSyncToken == "" {
+		t.Fatalf("empty delta = %+v", res)
+	}
+	if body := string(mustJSON(t, res)); containsStr(body, "connections") {
+		t.Fatalf("empty delta has connections: %s", body)
+	}
+
+	// One update, one delete, one create.
+	upd := created[3]
+	if _, err := svc.People.UpdateContact(upd.ResourceName, &people.Person{Etag: upd.Etag,
+		Names: []*people.Name{{GivenName: "Changed"}}}).UpdatePersonFields("names").Do(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.People.DeleteContact(created[7].ResourceName).Do(); err != nil {
+		t.Fatal(err)
+	}
+	newP := mustCreate(t, svc, "New", "One", "")
+	delta, tok2, _ := listAll(t, svc, tok, 2)
+	if len(delta) != 3 {
+		t.Fatalf("delta has %d people, want 3", len(delta))
+	}
+	byName := map[string]*people.Person{}
+	for _, p := range delta {
+		byName[p.ResourceName] = p
+	}
+	if p := byName[upd.ResourceName]; p == nil || p.Names[0].GivenName != "Changed" {
+		t.Errorf("updated contact = %+v", p)
+	}
+	if p := byName[created[7].ResourceName]; p == nil || !p.Metadata.Deleted || p.Names != nil || p.Etag == "" {
+		t.Errorf("tombstone = %+v", p)
+	}
+	if byName[newP.ResourceName] == nil {
+		t.Errorf("created contact missing from delta")
+	}
+	// A full listing does not show tombstones.
+	full, _, _ := listAll(t, svc, "", 1000)
+	if len(full) != 250 {
+		t.Errorf("full listing has %d people, want 250", len(full))
+	}
+	if res, err := svc.People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).SyncToken(tok2).Do(); err != nil || len(res.Connections) != 0 {
+		t.Errorf("second delta = %+v, %v", res, err)
+	}
+}
+
+func TestPageTokenBoundToParameters(t *testing.T) {
+	_, svc := mustService(t, Options{})
+	for i := 0; i < 3; i++ {
+		mustCreate(t, svc, fmt.Sprint("n", i), "x", "")
+	}
+	res, err := svc.People.Connections.List("people/me").PersonFields("names").PageSize(1).Do()
+	if err != nil || res.NextPageToken == "" || res.TotalItems != 3 {
+		t.Fatalf("first page = %+v, %v", res, err)
+	}
+	_, err = svc.People.Connections.List("people/me").PersonFields("names,emailAddresses").PageToken(res.NextPageToken).Do()
+	apiErr(t, err, 400, "INVALID_ARGUMENT")
+}
+
+func TestExpiredSyncToken(t *testing.T) {
+	cases := []struct {
+		name   string
+		opts   Options
+		expire func(*Server)
+		code   int
+		status string
+	}{
+		{"age", Options{}, func(s *Server) { s.Advance(7*24*time.Hour + time.Minute) }, 400, "FAILED_PRECONDITION"},
+		{"now", Options{}, func(s *Server) { s.ExpireSyncTokens() }, 400, "FAILED_PRECONDITION"},
+		{"invalid argument status", Options{ExpiredSyncTokenStatus: "INVALID_ARGUMENT"}, func(s *Server) { s.ExpireSyncTokens() }, 400, "INVALID_ARGUMENT"},
+		{"410", Options{ExpiredSyncTokenHTTP410: true}, func(s *Server) { s.ExpireSyncTokens() }, 410, "FAILED_PRECONDITION"},
+		{"custom age", Options{SyncTokenMaxAge: time.Hour}, func(s *Server) { s.Advance(61 * time.Minute) }, 400, "FAILED_PRECONDITION"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, svc := mustService(t, tc.opts)
+			mustCreate(t, svc, "A", "B", "")
+			_, tok, _ := listAll(t, svc, "", 100)
+			tc.expire(s)
+			// The access token may have expired with the clock: get a new one.
+			svc2, err := s.PeopleService(context.Background(), alice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc2.People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).SyncToken(tok).Do()
+			ge := apiErr(t, err, tc.code, tc.status)
+			if reason(ge) != "EXPIRED_SYNC_TOKEN" || !containsStr(ge.Message, "Sync token is expired") {
+				t.Errorf("error = %s", ge.Body)
+			}
+			// A full listing works again.
+			listAll(t, svc2, "", 100)
+		})
+	}
+}
+
+func TestSyncTokenAgeFromFullSync(t *testing.T) {
+	for _, fromFull := range []bool{false, true} {
+		s, _ := mustService(t, Options{SyncTokenMaxAge: time.Hour, SyncTokenAgeFromFullSync: fromFull})
+		svc := func() *people.Service {
+			svc, err := s.PeopleService(context.Background(), alice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return svc
+		}
+		mustCreate(t, svc(), "A", "B", "")
+		_, tok, _ := listAll(t, svc(), "", 100)
+		s.Advance(40 * time.Minute)
+		_, tok, _ = listAll(t, svc(), tok, 100) // incremental, renews the token
+		s.Advance(40 * time.Minute)
+		_, err := svc().People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).SyncToken(tok).Do()
+		if (err != nil) != fromFull {
+			t.Errorf("fromFull=%v: err = %v", fromFull, err)
+		}
+	}
+}
+
+func TestSyncPropagationDelay(t *testing.T) {
+	s, svc := mustService(t, Options{SyncPropagationDelay: 10 * time.Second})
+	_, tok, _ := listAll(t, svc, "", 100)
+	p := mustCreate(t, svc, "Late", "Comer", "")
+	// Visible to get at once, not to the incremental listing.
+	if _, err := svc.People.Get(p.ResourceName).PersonFields("names").Do(); err != nil {
+		t.Fatal(err)
+	}
+	delta, tok2, _ := listAll(t, svc, tok, 100)
+	if len(delta) != 0 {
+		t.Fatalf("delta before the delay = %d people", len(delta))
+	}
+	s.Advance(11 * time.Second)
+	delta, _, _ = listAll(t, svc, tok2, 100)
+	if len(delta) != 1 {
+		t.Fatalf("delta after the delay = %d people", len(delta))
+	}
+}
+
+func TestSortOrders(t *testing.T) {
+	for _, reject := range []bool{false, true} {
+		_, svc := mustService(t, Options{RejectDescendingWithSyncToken: reject})
+		mustCreate(t, svc, "Zed", "Alpha", "")
+		mustCreate(t, svc, "Amy", "Zulu", "")
+		res, err := svc.People.Connections.List("people/me").PersonFields("names").SortOrder("FIRST_NAME_ASCENDING").Do()
+		if err != nil || res.Connections[0].Names[0].GivenName != "Amy" {
+			t.Fatalf("first name order: %v", err)
+		}
+		res, err = svc.People.Connections.List("people/me").PersonFields("names").SortOrder("LAST_NAME_ASCENDING").Do()
+		if err != nil || res.Connections[0].Names[0].GivenName != "Zed" {
+			t.Fatalf("last name order: %v", err)
+		}
+		_, err = svc.People.Connections.List("people/me").PersonFields("names").SortOrder("LAST_MODIFIED_DESCENDING").RequestSyncToken(true).Do()
+		if (err != nil) != reject {
+			t.Errorf("reject=%v: err = %v", reject, err)
+		}
+	}
+}
