@@ -186,7 +186,8 @@ func TestTrashAndRestore(t *testing.T) {
 	e := newEnv(t)
 	ct := mustContact(t, e.svc, e.member, &crm.Contact{FirstName: "Ann", LastName: "Trashme"})
 	c := e.login(e.member)
-	p := c.post(fmt.Sprintf("/contacts/%d/trash", ct.ID), nil).want(200, "Contact moved to trash.", `id="undo"`)
+	p := c.post(fmt.Sprintf("/contacts/%d/trash", ct.ID), nil).want(200, "Contact moved to trash.", `id="undo"`,
+		fmt.Sprintf(`action="/contacts/%d/restore"`, ct.ID))
 	if p.URL.Path != "/contacts" {
 		t.Errorf("after trash: %s", p.URL)
 	}

@@ -138,7 +138,7 @@ func TestSecurityHeadersAndLimits(t *testing.T) {
 	c.post("/contacts", big).want(http.StatusRequestEntityTooLarge)
 	// GET does not change state: the trash route only answers POST.
 	ct := mustContact(t, e.svc, e.member, &crm.Contact{FirstName: "Ann"})
-	c.get(fmt.Sprintf("/contacts/%d/trash", ct.ID))
+	c.get(fmt.Sprintf("/contacts/%d/trash", ct.ID)).want(http.StatusNotFound, "Not found")
 	if got, _ := e.svc.Contacts.FindContact(t.Context(), e.org.ID, ct.ID); got.DeletedAt != nil {
 		t.Error("GET trashed a contact")
 	}
