@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
 	people "google.golang.org/api/people/v1"
 )
 
@@ -94,4 +95,8 @@ func mustJSON(t *testing.T, v interface{ MarshalJSON() ([]byte, error) }) []byte
 		t.Fatal(err)
 	}
 	return b
+}
+
+func optionsFor(s *Server, hc *http.Client) []option.ClientOption {
+	return []option.ClientOption{option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc)}
 }
