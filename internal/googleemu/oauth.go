@@ -82,7 +82,11 @@ func (e *Emulator) checkAuthRequest(ar authRequest) (code int, errName, msg stri
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
 		return 400, "invalid_request", "Invalid parameter value for redirect_uri: " + ar.get("redirect_uri")
 	}
-	if len(e.opts.Clients) > 0 {
+	if ar.get("client_id") == pageClientID {
+		if u.Path != "/_page/callback" {
+			return 400, "redirect_uri_mismatch", "The contacts page only redirects to /_page/callback."
+		}
+	} else if len(e.opts.Clients) > 0 {
 		cl := e.client(ar.get("client_id"))
 		if cl == nil {
 			return 401, "invalid_client", "The OAuth client was not found."
