@@ -16,8 +16,8 @@ import (
 // Prefix is the path every route of this package lives under.
 const Prefix = "/api/v1"
 
-// Handler serves the REST API. Build it with New.
-type Handler struct {
+// handler serves the REST API; New builds it.
+type handler struct {
 	svc crm.Services
 	log *slog.Logger
 	mux *http.ServeMux
@@ -29,7 +29,7 @@ func New(svc crm.Services, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: svc, log: log, mux: http.NewServeMux()}
+	h := &handler{svc: svc, log: log, mux: http.NewServeMux()}
 	// Each resource registers its own routes from its own file, so that later
 	// resources (Google accounts, sync runs) are one new file and one line here.
 	h.companyRoutes()
@@ -39,7 +39,7 @@ func New(svc crm.Services, log *slog.Logger) http.Handler {
 
 // ServeHTTP authenticates the request, then dispatches it. Authentication comes
 // first so that an anonymous caller learns nothing, not even which routes exist.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -58,7 +58,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type apiFunc func(w http.ResponseWriter, r *http.Request, u *crm.User) error
 
 // handle registers fn for a Go 1.22 pattern such as "GET /api/v1/contacts/{id}".
-func (h *Handler) handle(pattern string, fn apiFunc) {
+func (h *handler) handle(pattern string, fn apiFunc) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r, userFrom(r.Context())); err != nil {
 			h.writeError(w, r, err)
@@ -75,7 +75,7 @@ func userFrom(ctx context.Context) *crm.User {
 }
 
 // authenticate resolves "Authorization: Bearer <token>" to its user.
-func (h *Handler) authenticate(r *http.Request) (*crm.User, error) {
+func (h *handler) authenticate(r *http.Request) (*crm.User, error) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
@@ -94,7 +94,7 @@ func (h *Handler) authenticate(r *http.Request) (*crm.User, error) {
 
 // noRoute answers requests no pattern matches with the mux's own decision
 // (404, or 405 with its Allow header) but in the API's JSON error shape.
-func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
+func (h *handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	fallback, _ := h.mux.Handler(r)
 	sw := &statusOnly{header: http.Header{}}
 	fallback.ServeHTTP(sw, r)

@@ -23,7 +23,7 @@ type companyJSON struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func (h *Handler) companyRoutes() {
+func (h *handler) companyRoutes() {
 	h.handle("GET "+Prefix+"/companies", h.listCompanies)
 	h.handle("POST "+Prefix+"/companies", h.createCompany)
 	h.handle("GET "+Prefix+"/companies/{id}", h.getCompany)
@@ -31,7 +31,7 @@ func (h *Handler) companyRoutes() {
 	h.handle("DELETE "+Prefix+"/companies/{id}", h.deleteCompany)
 }
 
-func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) listCompanies(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	q, limit, cursor, err := listParams(r)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, u *crm.U
 	return nil
 }
 
-func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) createCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	var in companyJSON
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
@@ -57,7 +57,7 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, u *crm.U
 	return h.respondCompany(w, r, u, c.ID, http.StatusCreated)
 }
 
-func (h *Handler) getCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) getCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (h *Handler) getCompany(w http.ResponseWriter, r *http.Request, u *crm.User
 	return h.respondCompany(w, r, u, id, http.StatusOK)
 }
 
-func (h *Handler) patchCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) patchCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func (h *Handler) patchCompany(w http.ResponseWriter, r *http.Request, u *crm.Us
 	return h.respondCompany(w, r, u, id, http.StatusOK)
 }
 
-func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) deleteCompany(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, u *crm.U
 
 // respondCompany answers with the stored company, re-read so that the client
 // sees exactly what a GET would show (normalized fields, employee count).
-func (h *Handler) respondCompany(w http.ResponseWriter, r *http.Request, u *crm.User, id int64, st int) error {
+func (h *handler) respondCompany(w http.ResponseWriter, r *http.Request, u *crm.User, id int64, st int) error {
 	c, err := h.svc.Companies.FindCompany(r.Context(), u.OrgID, id)
 	if err != nil {
 		return err

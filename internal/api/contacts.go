@@ -52,7 +52,7 @@ type employmentJSON struct {
 	Primary     bool   `json:"primary"`
 }
 
-func (h *Handler) contactRoutes() {
+func (h *handler) contactRoutes() {
 	h.handle("GET "+Prefix+"/contacts", h.listContacts)
 	h.handle("POST "+Prefix+"/contacts", h.createContact)
 	h.handle("GET "+Prefix+"/contacts/{id}", h.getContact)
@@ -61,7 +61,7 @@ func (h *Handler) contactRoutes() {
 	h.handle("POST "+Prefix+"/contacts/{id}/restore", h.restoreContact)
 }
 
-func (h *Handler) listContacts(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) listContacts(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	q, limit, cursor, err := listParams(r)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (h *Handler) listContacts(w http.ResponseWriter, r *http.Request, u *crm.Us
 	return nil
 }
 
-func (h *Handler) createContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) createContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	var in contactJSON
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
@@ -112,7 +112,7 @@ func (h *Handler) createContact(w http.ResponseWriter, r *http.Request, u *crm.U
 	return h.respondContact(w, r, u, c.ID, http.StatusCreated)
 }
 
-func (h *Handler) getContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) getContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (h *Handler) getContact(w http.ResponseWriter, r *http.Request, u *crm.User
 	return h.respondContact(w, r, u, id, http.StatusOK)
 }
 
-func (h *Handler) patchContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) patchContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func (h *Handler) patchContact(w http.ResponseWriter, r *http.Request, u *crm.Us
 	return h.respondContact(w, r, u, id, http.StatusOK)
 }
 
-func (h *Handler) trashContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) trashContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -160,7 +160,7 @@ func (h *Handler) trashContact(w http.ResponseWriter, r *http.Request, u *crm.Us
 	return nil
 }
 
-func (h *Handler) restoreContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+func (h *handler) restoreContact(w http.ResponseWriter, r *http.Request, u *crm.User) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (h *Handler) restoreContact(w http.ResponseWriter, r *http.Request, u *crm.
 // prepareContact normalizes and validates c and resolves ownerEmail to its
 // owner, reporting a bad owner together with the other field errors. An
 // empty ownerEmail, or the current owner's (curEmail), keeps c.OwnerID.
-func (h *Handler) prepareContact(ctx context.Context, u *crm.User, c *crm.Contact, ownerEmail, curEmail string) error {
+func (h *handler) prepareContact(ctx context.Context, u *crm.User, c *crm.Contact, ownerEmail, curEmail string) error {
 	c.Normalize()
 	fields := crm.FieldErrors{}
 	for k, v := range crm.ErrorFields(c.Validate()) {
@@ -197,7 +197,7 @@ func (h *Handler) prepareContact(ctx context.Context, u *crm.User, c *crm.Contac
 
 // findColleague returns the user of u's organization with that email, or nil:
 // a user of another organization is as unknown as no user at all.
-func (h *Handler) findColleague(ctx context.Context, u *crm.User, email string) (*crm.User, error) {
+func (h *handler) findColleague(ctx context.Context, u *crm.User, email string) (*crm.User, error) {
 	other, err := h.svc.Users.FindUserByEmail(ctx, email)
 	switch {
 	case crm.ErrorCode(err) == crm.ENOTFOUND:
@@ -212,7 +212,7 @@ func (h *Handler) findColleague(ctx context.Context, u *crm.User, email string) 
 
 // respondContact answers with the stored contact, re-read so that the client
 // sees what a GET would show (owner email, company names of employments).
-func (h *Handler) respondContact(w http.ResponseWriter, r *http.Request, u *crm.User, id int64, st int) error {
+func (h *handler) respondContact(w http.ResponseWriter, r *http.Request, u *crm.User, id int64, st int) error {
 	c, err := h.svc.Contacts.FindContact(r.Context(), u.OrgID, id)
 	if err != nil {
 		return err

@@ -42,9 +42,9 @@ func TestContactErrors(t *testing.T) {
 		{"address not an object", "POST", "/contacts", `{"first_name":"A","address":"1 Elm St"}`, 400, "bad_request", "address"},
 		{"wrong type in address", "PATCH", patch, `{"address":{"city":12}}`, 400, "bad_request", "address.city"},
 		{"employments not a list", "POST", "/contacts", `{"first_name":"A","employments":{"company_name":"X"}}`, 400, "bad_request", "employments"},
-		{"company id as string", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":"5"}]}`, 400, "bad_request", "employments.company_id"},
-		{"company id too big", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":1e99}]}`, 400, "bad_request", "employments.company_id"},
-		{"primary as string", "PATCH", patch, `{"employments":[{"company_name":"X","primary":"yes"}]}`, 400, "bad_request", "employments.primary"},
+		{"company id as string", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":"5"}]}`, 400, "bad_request", "employments.0.company_id"},
+		{"company id too big", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":1e99}]}`, 400, "bad_request", "employments.0.company_id"},
+		{"primary as string", "PATCH", patch, `{"employments":[{"company_name":"X"},{"company_name":"Y","primary":"yes"}]}`, 400, "bad_request", "employments.1.primary"},
 		{"unknown field", "POST", "/contacts", `{"first_name":"A","frist_name":"B"}`, 400, "bad_request", ""},
 		{"unknown address field", "PATCH", patch, `{"address":{"zip":"1"}}`, 400, "bad_request", ""},
 		{"unknown employment field", "POST", "/contacts", `{"first_name":"A","employments":[{"company_name":"X","title":"CTO"}]}`, 400, "bad_request", ""},
@@ -77,6 +77,18 @@ func TestContactErrors(t *testing.T) {
 				t.Errorf("no message for field %q: %s", tc.field, r.body)
 			}
 		})
+	}
+
+	// Type errors say, in words, what the field must be.
+	for body, want := range map[string]string{
+		`{"first_name":1}`: "first_name must be a string.",
+		`{"first_name":"A","employments":[{"company_name":"X"},{"company_name":"Y","primary":"yes"}]}`: "employments.1.primary must be true or false.",
+		`{"first_name":"A","employments":[{"company_name":"X","company_id":"7"}]}`:                     "employments.0.company_id must be an integer.",
+		`{"address":[]}`: "address must be an object.",
+	} {
+		if got := c.do("POST", "/api/v1/contacts", body).errorOf(t).Error.Message; got != want {
+			t.Errorf("%s: message %q, want %q", body, got, want)
+		}
 	}
 
 	// None of the refused patches changed the contact.

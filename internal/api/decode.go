@@ -15,82 +15,8 @@ import (
 	"simplecrm/internal/crm"
 )
 
-// Error codes the API adds to crm's: they describe the HTTP request itself,
-// not the domain, so they are not part of package crm.
-const (
-	codeBadRequest       = "bad_request"        // malformed JSON, wrong types, bad path or query
-	codeTooLarge         = "too_large"          // body over MaxBodyBytes
-	codeMethodNotAllowed = "method_not_allowed" // route exists, method does not
-)
-
 // MaxBodyBytes bounds every request body.
 const MaxBodyBytes = 1 << 20
-
-// status maps an error code to its HTTP status: the one place that does.
-func status(code string) int {
-	switch code {
-	case codeBadRequest:
-		return http.StatusBadRequest
-	case codeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case codeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case crm.EINVALID:
-		return http.StatusUnprocessableEntity
-	case crm.ENOTFOUND:
-		return http.StatusNotFound
-	case crm.ECONFLICT:
-		return http.StatusConflict
-	case crm.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case crm.EFORBIDDEN:
-		return http.StatusForbidden
-	case crm.ETOOMANY:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
-}
-
-// writeError answers with the JSON error for err. Internal errors (anything
-// that is not a *crm.Error with a known code) are logged with their detail and
-// shown with a generic message only.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := crm.ErrorCode(err)
-	st := status(code)
-	d := errorDetail{Code: code, Message: crm.ErrorMessage(err), Fields: crm.ErrorFields(err)}
-	if st == http.StatusInternalServerError {
-		h.log.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		d = errorDetail{Code: crm.EINTERNAL, Message: crm.ErrorMessage(nil)}
-	}
-	if st == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="simplecrm"`)
-	}
-	writeJSON(w, st, errorBody{d})
-}
-
-// writeJSON answers with v as JSON. It encodes before writing so that an
-// encoding failure still produces a proper error response.
-func writeJSON(w http.ResponseWriter, st int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		st = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"Internal error."}}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(st)
-	w.Write(append(b, '\n'))
-}
 
 // readBody reads the whole request body, at most MaxBodyBytes of it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -115,7 +41,7 @@ func unmarshalStrict(data []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+		return jsonError(err, data, reflect.TypeOf(dst))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return crm.Errorf(codeBadRequest, "The request body must hold a single JSON object.")
@@ -123,15 +49,17 @@ func unmarshalStrict(data []byte, dst any) error {
 	return nil
 }
 
-// jsonError turns a decoding error into a message a client can act on.
-func jsonError(err error) error {
+// jsonError turns an error decoding data into a value of type t into a
+// message a client can act on.
+func jsonError(err error, data []byte, t reflect.Type) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
+		field := indexedPath(data, t, strings.Split(typeErr.Field, "."))
 		return &crm.Error{Code: codeBadRequest,
-			Message: fmt.Sprintf("%s must be %s.", typeErr.Field, jsonKind(typeErr.Type)),
-			Fields:  map[string]string{typeErr.Field: "Must be " + jsonKind(typeErr.Type) + "."}}
+			Message: fmt.Sprintf("%s must be %s.", field, jsonKind(typeErr.Type)),
+			Fields:  map[string]string{field: "Must be " + jsonKind(typeErr.Type) + "."}}
 	case errors.As(err, &syntaxErr):
 		return crm.Errorf(codeBadRequest, "The request body is not valid JSON (at byte %d).", syntaxErr.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -144,6 +72,51 @@ func jsonError(err error) error {
 		return crm.Errorf(codeBadRequest, "Timestamps must be RFC 3339, such as 2024-05-01T12:00:00Z.")
 	}
 	return crm.Errorf(codeBadRequest, "The request body does not have the expected shape.")
+}
+
+// indexedPath adds list indexes to the path of a type error: encoding/json
+// says "employments.company_id" where the validation keys, and so clients,
+// say "employments.1.company_id". It walks data along the path; in a list,
+// the first element that does not decode is the faulty one. Without a
+// match it returns the path as encoding/json gave it.
+func indexedPath(data []byte, t reflect.Type, path []string) string {
+	out := make([]string, 0, len(path)+1)
+	for _, name := range path {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		var obj map[string]json.RawMessage
+		if t == nil || t.Kind() != reflect.Struct || json.Unmarshal(data, &obj) != nil {
+			return strings.Join(path, ".")
+		}
+		data, t = obj[name], jsonFieldType(t, name)
+		out = append(out, name)
+		if t == nil || t.Kind() != reflect.Slice || len(out) == len(path) {
+			continue
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(data, &list) != nil {
+			return strings.Join(path, ".")
+		}
+		for i, el := range list {
+			if json.Unmarshal(el, reflect.New(t.Elem()).Interface()) != nil {
+				data, t = el, t.Elem()
+				out = append(out, strconv.Itoa(i))
+				break
+			}
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonFieldType returns the type of the field of struct t named name in JSON.
+func jsonFieldType(t reflect.Type, name string) reflect.Type {
+	for f := range t.Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f.Type
+		}
+	}
+	return nil
 }
 
 // jsonKind names the JSON type a Go type is decoded from.
@@ -199,7 +172,7 @@ func decodePatch[T any](w http.ResponseWriter, r *http.Request, cur *T, dst *T) 
 	}
 	var patch, target any
 	if err := unmarshalNumbers(b, &patch); err != nil {
-		return jsonError(err)
+		return jsonError(err, nil, nil)
 	}
 	curJSON, err := json.Marshal(cur)
 	if err != nil {
@@ -256,21 +229,6 @@ func positiveID(name, s string) (int64, error) {
 	return id, nil
 }
 
-// page is the body of every listing. NextCursor is "" on the last page.
-type page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
-// newPage converts a store page with conv, never yielding a null items list.
-func newPage[S, T any](items []S, next string, conv func(S) T) page[T] {
-	p := page[T]{Items: make([]T, 0, len(items)), NextCursor: next}
-	for _, it := range items {
-		p.Items = append(p.Items, conv(it))
-	}
-	return p
-}
-
 // listParams reads ?q=, ?limit= and ?cursor=. A limit above crm.MaxPageSize
 // is capped by the store rather than refused, so clients may ask for "all".
 func listParams(r *http.Request) (q string, limit int, cursor string, err error) {
@@ -283,26 +241,4 @@ func listParams(r *http.Request) (q string, limit int, cursor string, err error)
 		limit = min(limit, crm.MaxPageSize)
 	}
 	return v.Get("q"), limit, v.Get("cursor"), nil
-}
-
-// listError reports a store's refusal of a listing. A listing has no body,
-// so whatever the store finds invalid (a forged or stale cursor) came from
-// the query string: a bad request, like every other bad query parameter.
-func listError(err error) error {
-	if crm.ErrorCode(err) == crm.EINVALID {
-		return &crm.Error{Code: codeBadRequest, Message: crm.ErrorMessage(err), Err: err}
-	}
-	return err
-}
-
-// utc returns t in UTC so that every timestamp the API shows has the same zone.
-func utc(t time.Time) time.Time { return t.UTC() }
-
-// utcPtr is utc for optional timestamps.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
