@@ -10,25 +10,28 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"simplecrm/internal/api"
 	"simplecrm/internal/crm"
 	"simplecrm/internal/password"
+	"simplecrm/internal/store"
 	"simplecrm/internal/store/storetest"
 )
 
 // testAPI is the REST API over real HTTP on a real, migrated database.
 type testAPI struct {
+	db  *store.DB
 	svc crm.Services
 	srv *httptest.Server
-	log *bytes.Buffer // what the API logged: internal errors must land here
+	log *syncBuffer // what the API logged: internal errors must land here
 }
 
 func mustAPI(t testing.TB, engine string) *testAPI {
 	t.Helper()
 	db := storetest.Open(t, engine)
-	a := &testAPI{svc: db.Services(), log: &bytes.Buffer{}}
+	a := &testAPI{db: db, svc: db.Services(), log: &syncBuffer{}}
 	a.srv = httptest.NewServer(api.New(a.svc, slog.New(slog.NewTextHandler(a.log, nil))))
 	t.Cleanup(a.srv.Close)
 	return a
@@ -82,6 +85,16 @@ type response struct {
 // returns the response, failing the test on a 5xx: no client input may cause one.
 func (c *client) do(method, path string, body any) *response {
 	c.t.Helper()
+	r := c.send(method, path, body)
+	if r.status >= 500 {
+		c.t.Fatalf("%s %s: status %d: %s", method, path, r.status, r.body)
+	}
+	return r
+}
+
+// send is do without the 5xx check, for tests of server faults.
+func (c *client) send(method, path string, body any) *response {
+	c.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -115,11 +128,7 @@ func (c *client) do(method, path string, body any) *response {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	r := &response{status: res.StatusCode, header: res.Header, body: b}
-	if r.status >= 500 {
-		c.t.Fatalf("%s %s: status %d: %s", method, path, r.status, b)
-	}
-	return r
+	return &response{status: res.StatusCode, header: res.Header, body: b}
 }
 
 // must is do that fails the test unless the status is want, and decodes the
@@ -229,6 +238,24 @@ func (c *client) mustCompany(body any) company {
 	var out company
 	c.must(http.StatusCreated, "POST", "/api/v1/companies", body, &out)
 	return out
+}
+
+// syncBuffer is a log destination that handlers may write concurrently.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func path(format string, args ...any) string { return fmt.Sprintf("/api/v1"+format, args...) }

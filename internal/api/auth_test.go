@@ -163,3 +163,24 @@ func TestRoutingErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalError checks that a fault of ours is a 500 with a generic
+// message, its detail logged and never shown.
+func TestInternalError(t *testing.T) {
+	a := mustAPI(t, "sqlite")
+	_, c := a.mustUser(t, "Acme", "ann@acme.test")
+	if err := a.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := c.send("GET", "/api/v1/contacts", nil)
+	if r.status != http.StatusInternalServerError {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	e := r.errorOf(t)
+	if e.Error.Code != "internal" || e.Error.Message != "Internal error." || strings.Contains(string(r.body), "closed") {
+		t.Errorf("internal error shown as %s", r.body)
+	}
+	if log := a.log.String(); !strings.Contains(log, "api: internal error") || !strings.Contains(log, "closed") {
+		t.Errorf("detail not logged:\n%s", log)
+	}
+}

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 
 	"simplecrm/internal/crm"
@@ -57,7 +60,17 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	st := status(code)
 	d := errorDetail{Code: code, Message: crm.ErrorMessage(err), Fields: crm.ErrorFields(err)}
 	if st == http.StatusInternalServerError {
-		h.log.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			// The client hung up mid-request: nobody reads this answer and
+			// nothing is broken, so it is no reason to wake anyone up.
+			level = slog.LevelInfo
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "err", err}
+		if u := userFrom(r.Context()); u != nil {
+			attrs = append(attrs, "org_id", u.OrgID, "user_id", u.ID)
+		}
+		h.log.Log(r.Context(), level, "api: internal error", attrs...)
 		d = errorDetail{Code: crm.EINTERNAL, Message: crm.ErrorMessage(nil)}
 	}
 	if st == http.StatusUnauthorized {
