@@ -1,0 +1,19 @@
+// Command simplecrm is Simple CRM: the web UI, REST API, background jobs, the
+// Google emulator and the operator commands, in one binary.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"simplecrm/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.NewApp().Main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,159 @@
+// Package server assembles Simple CRM's HTTP surface — the web UI, the REST API
+// and the operations endpoints — and runs it with the background jobs until
+// its context ends, then shuts down gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"simplecrm/internal/api"
+	"simplecrm/internal/crm"
+	"simplecrm/internal/ui"
+)
+
+// MaxBodyBytes bounds every request body; uploads that need more raise it per route.
+const MaxBodyBytes = 1 << 20
+
+// Config is what the server needs from the outside.
+type Config struct {
+	Services      crm.Services
+	DB            Pinger // checked by /readyz
+	Logger        *slog.Logger
+	SecureCookies bool // the base URL is https
+	// PurgeEvery is how often the trash purge job runs; 0 means hourly.
+	PurgeEvery time.Duration
+	// Now is the clock of the background jobs; nil means time.Now.
+	Now func() time.Time
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the running product: HTTP handlers and background jobs.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New builds the server's handler tree.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PurgeEvery == 0 {
+		cfg.PurgeEvery = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	m := newMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("/api/", api.New(cfg.Services, cfg.Logger))
+	mux.Handle("/", ui.New(ui.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies}))
+	s.handler = s.observe(m, limitBody(mux))
+	return s
+}
+
+// Handler returns the root handler, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve serves on l and runs the background jobs until ctx is done, then stops
+// accepting requests and waits up to 15 s for those in flight.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		s.runPurge(jobsCtx)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+		shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	stopJobs()
+	<-jobsDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.cfg.DB.Ping(ctx); err != nil {
+		s.log.Error("readiness check", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unreachable")
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// runPurge deletes, now and then every PurgeEvery, the contacts whose time in
+// the trash is over. Running it on every instance is harmless: the delete is
+// idempotent.
+func (s *Server) runPurge(ctx context.Context) {
+	t := time.NewTicker(s.cfg.PurgeEvery)
+	defer t.Stop()
+	for {
+		s.purgeOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) purgeOnce(ctx context.Context) {
+	n, err := s.cfg.Services.Contacts.PurgeTrash(ctx, s.cfg.Now().Add(-crm.TrashRetention))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("purge trash", "err", err)
+	case n > 0:
+		s.log.Info("purged trash", "contacts", n)
+	}
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.ContentLength > MaxBodyBytes {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
