@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 )
 
@@ -241,4 +242,42 @@ func TestContactListing(t *testing.T) {
 	if ids := listIDs(c, fmt.Sprintf("/contacts?company_id=%d", globex.ID)); len(ids) != 5 {
 		t.Errorf("company filter: %d contacts, want 5", len(ids))
 	}
+}
+
+// TestConcurrentPatch sends overlapping PATCHes of one contact. Each must
+// either apply or be refused with 409 (changed meanwhile): never a 500, and
+// never a lost update reported as a success.
+func TestConcurrentPatch(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, a *testAPI) {
+		_, c := a.mustUser(t, "Acme", "ann@acme.test")
+		ct := c.mustContact(map[string]any{"first_name": "Ann", "note": ""})
+		const writers, each = 8, 5
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		applied := map[string]bool{}
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					field := fmt.Sprintf("w%d-%d", w, i)
+					r := c.send("PATCH", path("/contacts/%d", ct.ID), map[string]any{"last_name": field})
+					switch r.status {
+					case http.StatusOK:
+						mu.Lock()
+						applied[field] = true
+						mu.Unlock()
+					case http.StatusConflict:
+					default:
+						t.Errorf("concurrent PATCH: status %d: %s", r.status, r.body)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		var got contact
+		c.must(http.StatusOK, "GET", path("/contacts/%d", ct.ID), nil, &got)
+		if !applied[got.LastName] {
+			t.Errorf("final last_name %q was not reported as applied", got.LastName)
+		}
+		t.Logf("%d of %d patches applied", len(applied), writers*each)
+	})
 }
