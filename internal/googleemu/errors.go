@@ -173,7 +173,5 @@ func writeAPIError(w http.ResponseWriter, err error) int {
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away; nothing to do
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
 }

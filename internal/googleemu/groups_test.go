@@ -139,3 +139,35 @@ func TestCreateMembershipOption(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupListSyncToken(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		s, svc := mustService(t, Options{GroupListSyncToken: on})
+		g, err := s.EnsureGroup(alice, "Old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.ContactGroups.List().PageSize(1).Do()
+		if err != nil || res.NextPageToken == "" || res.TotalItems != 3 {
+			t.Fatalf("page 1 = %+v, %v", res, err)
+		}
+		res, err = svc.ContactGroups.List().PageSize(1).PageToken(res.NextPageToken).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err = svc.ContactGroups.List().Do()
+		if err != nil || (res.NextSyncToken != "") != on {
+			t.Fatalf("on=%v: %+v, %v", on, res, err)
+		}
+		if !on {
+			continue
+		}
+		if _, err := svc.ContactGroups.Delete(g.ResourceName).Do(); err != nil {
+			t.Fatal(err)
+		}
+		delta, err := svc.ContactGroups.List().SyncToken(res.NextSyncToken).Do()
+		if err != nil || len(delta.ContactGroups) != 1 || !delta.ContactGroups[0].Metadata.Deleted {
+			t.Fatalf("group delta = %+v, %v", delta, err)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func apiErr(t *testing.T, err error, code int, status string) *googleapi.Error {
 	if ge.Code != code {
 		t.Fatalf("code = %d, want %d (%s)", ge.Code, code, ge.Body)
 	}
-	if status != "" && !containsStr(ge.Body, `"status": "`+status+`"`) {
+	if status != "" && !containsStr(ge.Body, `"status":"`+status+`"`) {
 		t.Fatalf("status in body %s, want %s", ge.Body, status)
 	}
 	return ge

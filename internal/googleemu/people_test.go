@@ -162,7 +162,7 @@ func TestBadRequests(t *testing.T) {
 			res := mustDo(t, req)
 			var buf bytes.Buffer
 			_, _ = buf.ReadFrom(res.Body)
-			if res.StatusCode != tc.code || !strings.Contains(buf.String(), `"status": "`+tc.status+`"`) {
+			if res.StatusCode != tc.code || !strings.Contains(buf.String(), `"status":"`+tc.status+`"`) {
 				t.Fatalf("got %d %s, want %d %s", res.StatusCode, buf.String(), tc.code, tc.status)
 			}
 		})
