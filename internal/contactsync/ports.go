@@ -1,0 +1,129 @@
+package contactsync
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/crm"
+)
+
+// The engine talks to its two sides through the interfaces below, so that it
+// is tested against the Google emulator and a real database with no HTTP
+// handler or page in sight.
+
+// Link ties one CRM contact to one Google contact within one Google account.
+type Link struct {
+	AccountID    int64
+	ContactID    int64
+	ResourceName string // people/c123
+	ETag         string // the person's etag after our last read or write
+	// BaseCRM and BaseGoogle are the views both sides held after the last
+	// sync of this link: the base of the three-way merge.
+	BaseCRM    View
+	BaseGoogle View
+	// SyncedVersion is the CRM contact's version after the last sync: a
+	// contact still at this version has no CRM-side change (our own write
+	// to the CRM is not echoed back to Google).
+	SyncedVersion int64
+	// CreatedByCRM is set when the CRM created the Google contact; trashing
+	// the CRM contact then deletes it in Google instead of ungrouping it.
+	CreatedByCRM bool
+}
+
+// State is an account's checkpoint, saved after every applied batch.
+type State struct {
+	CRMVersion    int64  // CRM changes up to this version are synchronized
+	SyncToken     string // Google's nextSyncToken after the last complete listing
+	GroupResource string // contactGroups/... of the account's group, once known
+}
+
+// IndexedPerson is what the engine remembers of every Google contact of the
+// account, in the group or not, to match CRM contacts by email and to find
+// its own creates again (clientData simplecrm-id) after an ambiguous failure.
+type IndexedPerson struct {
+	ResourceName string
+	Emails       []string // EmailKey form
+	CRMID        int64    // clientData simplecrm-id, 0 if none
+	InGroup      bool
+}
+
+// Store is what the engine needs of the CRM database for one account. The
+// implementation scopes every contact query by organization and, when owner
+// is non-zero, by owner (the account's "owned" scope).
+type Store interface {
+	// ContactsChangedSince returns up to limit contacts of the scope whose
+	// version is above after, trashed ones included, in version order, with
+	// their employments.
+	ContactsChangedSince(ctx context.Context, orgID, ownerID, after int64, limit int) ([]*crm.Contact, error)
+	// ContactsByEmail returns the live contacts of the scope having any of
+	// the emails (personal or work, compared in EmailKey form), oldest first.
+	ContactsByEmail(ctx context.Context, orgID, ownerID int64, emails []string) ([]*crm.Contact, error)
+	// FindContacts returns the contacts with these ids (trashed ones too);
+	// missing ids are left out.
+	FindContacts(ctx context.Context, orgID int64, ids []int64) ([]*crm.Contact, error)
+	CreateContact(ctx context.Context, c *crm.Contact) error
+	// UpdateContact has crm.ContactService semantics (ECONFLICT on a version
+	// mismatch when c.Version is set).
+	UpdateContact(ctx context.Context, c *crm.Contact) error
+	TrashContact(ctx context.Context, orgID, id int64) error
+
+	LinksByResource(ctx context.Context, accountID int64, names []string) ([]*Link, error)
+	LinksByContact(ctx context.Context, accountID int64, contactIDs []int64) ([]*Link, error)
+	SaveLink(ctx context.Context, l *Link) error
+	DeleteLink(ctx context.Context, accountID, contactID int64) error
+
+	IndexPeople(ctx context.Context, accountID int64, people []IndexedPerson) error
+	// UnindexPeople forgets deleted Google contacts.
+	UnindexPeople(ctx context.Context, accountID int64, names []string) error
+	// PeopleByEmail returns indexed Google contacts having any of the emails.
+	PeopleByEmail(ctx context.Context, accountID int64, emails []string) ([]IndexedPerson, error)
+	// PeopleByCRMID returns indexed Google contacts carrying these CRM ids.
+	PeopleByCRMID(ctx context.Context, accountID int64, contactIDs []int64) ([]IndexedPerson, error)
+
+	LoadState(ctx context.Context, accountID int64) (State, error)
+	SaveState(ctx context.Context, accountID int64, s State) error
+
+	// SaveRunProgress stores the run's status, phase, counters and error;
+	// AddEvents appends events to it.
+	SaveRunProgress(ctx context.Context, run *crm.SyncRun) error
+	AddEvents(ctx context.Context, runID int64, events []crm.SyncEvent) error
+}
+
+// Google is the subset of the People API the engine uses (people-api.md §2),
+// one method per API call. Implemented by package google over the official
+// client.
+type Google interface {
+	// ListConnections lists people/me's connections: a full listing when
+	// syncToken is empty, the changes since it otherwise, always asking for
+	// a next sync token. An expired token is an error google.Classify
+	// reports as KindExpiredSyncToken.
+	ListConnections(ctx context.Context, syncToken, pageToken string) (*people.ListConnectionsResponse, error)
+	BatchGet(ctx context.Context, names []string) ([]*people.Person, error)
+	BatchCreate(ctx context.Context, persons []*people.Person) ([]*people.Person, error)
+	// BatchUpdate replaces the fields of mask in each person (keyed by
+	// resource name, each with its etag) and returns the updated persons.
+	BatchUpdate(ctx context.Context, persons map[string]*people.Person, mask []string) (map[string]*people.Person, error)
+	BatchDelete(ctx context.Context, names []string) error
+	ListGroups(ctx context.Context) ([]*people.ContactGroup, error)
+	CreateGroup(ctx context.Context, name string) (*people.ContactGroup, error)
+	ModifyMembers(ctx context.Context, group string, add, remove []string) (*people.ModifyContactGroupMembersResponse, error)
+}
+
+// Limits of the People API (people-api.md §2).
+const (
+	MaxBatchMutate = 200  // batchCreate, batchUpdate, getBatchGet
+	MaxBatchDelete = 500  // batchDelete
+	MaxPageSize    = 1000 // connections.list
+	MaxModify      = 1000 // members:modify, add + remove
+)
+
+// Options tune a run.
+type Options struct {
+	Phones Phones
+	// Budget bounds a run's wall time, retries included; past it the run
+	// ends failed-but-resumable with every checkpoint kept. 0 = 30 minutes.
+	Budget time.Duration
+	Now    func() time.Time
+}
