@@ -235,6 +235,35 @@ func (c *call) intParam(name string) (int, error) {
 	return n, nil
 }
 
+// pageSize reads pageSize: 0 means def; above max it is capped when cap is
+// set, else rejected like Google.
+func (c *call) pageSize(def, max int, capped bool) (int, error) {
+	n, err := c.intParam("pageSize")
+	switch {
+	case err != nil:
+		return 0, err
+	case n == 0:
+		return def, nil
+	case n > max && capped:
+		return max, nil
+	case n > max:
+		return 0, errInvalid("Page size must be between 1 and %d, inclusive.", max)
+	}
+	return n, nil
+}
+
+// resourceNames reads the repeated resourceNames parameter of a batch get.
+func (c *call) resourceNames(max int) ([]string, error) {
+	names := c.q["resourceNames"]
+	if len(names) == 0 {
+		return nil, errInvalid("Request must contain at least one resource name.")
+	}
+	if len(names) > max {
+		return nil, errInvalid("Too many resource names. The maximum is %d.", max)
+	}
+	return names, nil
+}
+
 func (c *call) boolParam(name string) (bool, error) {
 	switch c.q.Get(name) {
 	case "", "false", "0":

@@ -97,11 +97,8 @@ func (c *call) batchCreateContacts() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(req.Contacts) == 0 {
-		return nil, errInvalid("contacts: at least one contact is required.")
-	}
-	if len(req.Contacts) > maxBatchCreate {
-		return nil, errInvalid("Too many contacts in the request. Allows up to %d contacts in a single request.", maxBatchCreate)
+	if err := checkBatchSize(len(req.Contacts), maxBatchCreate, "contacts"); err != nil {
+		return nil, err
 	}
 	built := make([]*contact, len(req.Contacts))
 	var firstErr error
@@ -123,14 +120,12 @@ func (c *call) batchCreateContacts() (any, error) {
 	var out []map[string]any
 	for _, ct := range built {
 		if ct == nil {
-			out = append(out, map[string]any{"httpStatusCode": 400,
-				"status": map[string]any{"code": 3, "message": "Invalid contact."}})
+			out = append(out, failedResponse(errInvalid("Invalid contact.")))
 			continue
 		}
 		c.e.commit(c.acct, ct, c.now)
 		c.mutated = true
-		out = append(out, map[string]any{"person": c.acct.render(ct, mask, false), "httpStatusCode": 200,
-			"status": map[string]any{}})
+		out = append(out, personResponse(c.acct.render(ct, mask, false)))
 	}
 	if len(mask) == 0 {
 		return map[string]any{}, nil // empty readMask skips the post-mutate read
@@ -155,11 +150,8 @@ func (c *call) batchUpdateContacts() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(req.Contacts) == 0 {
-		return nil, errInvalid("contacts: at least one contact is required.")
-	}
-	if len(req.Contacts) > maxBatchUpdate {
-		return nil, errInvalid("Too many contacts in the request. Allows up to %d contacts in a single request.", maxBatchUpdate)
+	if err := checkBatchSize(len(req.Contacts), maxBatchUpdate, "contacts"); err != nil {
+		return nil, err
 	}
 	names := sortedKeys(req.Contacts)
 	next := map[string]*contact{}
@@ -178,12 +170,7 @@ func (c *call) batchUpdateContacts() (any, error) {
 			if !c.e.opts.BatchPartialSuccess {
 				return nil, prefixErr(fmt.Sprintf("contacts[%s]: ", rn), err)
 			}
-			ae, _ := err.(*apiError)
-			if ae == nil {
-				ae = errInternal()
-			}
-			results[rn] = map[string]any{"httpStatusCode": ae.Code,
-				"status": map[string]any{"code": rpcCode(ae.Status), "message": ae.Message}}
+			results[rn] = failedResponse(err)
 			continue
 		}
 		next[rn] = nc
@@ -192,8 +179,7 @@ func (c *call) batchUpdateContacts() (any, error) {
 		if nc := next[rn]; nc != nil {
 			c.e.commit(c.acct, nc, c.now)
 			c.mutated = true
-			results[rn] = map[string]any{"person": c.acct.render(nc, mask, false), "httpStatusCode": 200,
-				"status": map[string]any{}}
+			results[rn] = personResponse(c.acct.render(nc, mask, false))
 		}
 	}
 	if len(mask) == 0 {
@@ -209,11 +195,8 @@ func (c *call) batchDeleteContacts() (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	if len(req.ResourceNames) == 0 {
-		return nil, errInvalid("resourceNames: at least one resource name is required.")
-	}
-	if len(req.ResourceNames) > maxBatchDelete {
-		return nil, errInvalid("Too many resource names in the request. Allows up to %d resource names in a single request.", maxBatchDelete)
+	if err := checkBatchSize(len(req.ResourceNames), maxBatchDelete, "resourceNames"); err != nil {
+		return nil, err
 	}
 	var found []*contact
 	for _, rn := range req.ResourceNames {
@@ -354,6 +337,29 @@ func checkAddable(a *account, id string) error {
 		return errInvalid("Cannot add contacts to system contact group %q.", "contactGroups/"+id)
 	}
 	return nil
+}
+
+func checkBatchSize(n, max int, field string) error {
+	if n == 0 {
+		return errInvalid("%s: at least one item is required.", field)
+	}
+	if n > max {
+		return errInvalid("Too many %s in the request. Allows up to %d in a single request.", field, max)
+	}
+	return nil
+}
+
+// personResponse and failedResponse are PersonResponse items of batches.
+func personResponse(person map[string]any) map[string]any {
+	return map[string]any{"person": person, "httpStatusCode": 200, "status": map[string]any{}}
+}
+
+func failedResponse(err error) map[string]any {
+	ae, ok := err.(*apiError)
+	if !ok {
+		ae = errInternal()
+	}
+	return map[string]any{"httpStatusCode": ae.Code, "status": map[string]any{"code": rpcCode(ae.Status), "message": ae.Message}}
 }
 
 func prefixErr(prefix string, err error) error {

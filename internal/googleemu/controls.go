@@ -157,6 +157,13 @@ func (e *Emulator) chargeQuota(c *call, m apiMethod) error {
 	if q.CountBatchItems {
 		n = batchItems(m.id, c.body)
 	}
+	if len(e.quotaUse) > 10000 {
+		for k := range e.quotaUse {
+			if k.minute < minute {
+				delete(e.quotaUse, k)
+			}
+		}
+	}
 	charge := func(metric string, limit, n int) bool {
 		if limit <= 0 {
 			return true

@@ -177,7 +177,7 @@ func (e *Emulator) routes() *http.ServeMux {
 }
 
 // now is the emulator clock: the wall clock (or Options.Now) shifted by
-// SetNow/Advance. Callers hold e.mu or accept a racy read of clockOff.
+// SetNow/Advance. Called with e.mu held.
 func (e *Emulator) now() time.Time {
 	base := time.Now()
 	if e.opts.Now != nil {

@@ -102,15 +102,9 @@ func (c *call) listGroups() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := c.intParam("pageSize")
+	size, err := c.pageSize(30, 1000, false)
 	if err != nil {
 		return nil, err
-	}
-	if size == 0 {
-		size = 30
-	}
-	if size > 1000 {
-		return nil, errInvalid("Page size must be between 1 and 1000, inclusive.")
 	}
 	var base uint64
 	if raw := c.q.Get("syncToken"); raw != "" {
@@ -166,12 +160,18 @@ func (c *call) listGroups() (any, error) {
 	return res, nil
 }
 
-func (c *call) getGroup() (any, error) {
+// groupReadParams reads groupFields and maxMembers of get and batchGet.
+func (c *call) groupReadParams() ([]string, int, error) {
 	fields, err := c.groupFields("groupFields", "metadata,groupType,memberCount,name")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	maxMembers, err := c.intParam("maxMembers")
+	return fields, maxMembers, err
+}
+
+func (c *call) getGroup() (any, error) {
+	fields, maxMembers, err := c.groupReadParams()
 	if err != nil {
 		return nil, err
 	}
@@ -183,20 +183,13 @@ func (c *call) getGroup() (any, error) {
 }
 
 func (c *call) batchGetGroups() (any, error) {
-	fields, err := c.groupFields("groupFields", "metadata,groupType,memberCount,name")
+	fields, maxMembers, err := c.groupReadParams()
 	if err != nil {
 		return nil, err
 	}
-	maxMembers, err := c.intParam("maxMembers")
+	names, err := c.resourceNames(200)
 	if err != nil {
 		return nil, err
-	}
-	names := c.q["resourceNames"]
-	if len(names) == 0 {
-		return nil, errInvalid("Request must contain at least one resource name.")
-	}
-	if len(names) > 200 {
-		return nil, errInvalid("Too many resource names. The maximum is 200.")
 	}
 	var out []map[string]any
 	for _, rn := range names {

@@ -105,6 +105,18 @@ func (e *Emulator) checkAuthRequest(ar authRequest) (code int, errName, msg stri
 	return 0, "", ""
 }
 
+// authForm reads and checks the authorization parameters of a request,
+// answering the error page when they are wrong.
+func (e *Emulator) authForm(w http.ResponseWriter, r *http.Request) (authRequest, bool) {
+	_ = r.ParseForm() // a malformed form leaves parameters missing, which is reported
+	ar := parseAuthRequest(r)
+	if code, name, msg := e.checkAuthRequest(ar); code != 0 {
+		e.renderOAuthError(w, code, name, msg)
+		return ar, false
+	}
+	return ar, true
+}
+
 func (e *Emulator) client(id string) *Client {
 	for i := range e.opts.Clients {
 		if e.opts.Clients[i].ID == id {
@@ -115,10 +127,8 @@ func (e *Emulator) client(id string) *Client {
 }
 
 func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	ar := parseAuthRequest(r)
-	if code, name, msg := e.checkAuthRequest(ar); code != 0 {
-		e.renderOAuthError(w, code, name, msg)
+	ar, ok := e.authForm(w, r)
+	if !ok {
 		return
 	}
 	if ar.get("response_type") != "code" {
@@ -138,10 +148,8 @@ func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) handleChoose(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	ar := parseAuthRequest(r)
-	if code, name, msg := e.checkAuthRequest(ar); code != 0 {
-		e.renderOAuthError(w, code, name, msg)
+	ar, ok := e.authForm(w, r)
+	if !ok {
 		return
 	}
 	email := normEmail(r.PostForm.Get("email"))
@@ -188,10 +196,8 @@ func (e *Emulator) afterChoice(w http.ResponseWriter, r *http.Request, ar authRe
 }
 
 func (e *Emulator) handleConsent(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	ar := parseAuthRequest(r)
-	if code, name, msg := e.checkAuthRequest(ar); code != 0 {
-		e.renderOAuthError(w, code, name, msg)
+	ar, ok := e.authForm(w, r)
+	if !ok {
 		return
 	}
 	if r.PostForm.Get("action") != "allow" {
@@ -200,9 +206,9 @@ func (e *Emulator) handleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := r.PostForm.Get("sub")
 	e.mu.Lock()
-	ok := e.st.Accounts[sub] != nil
+	known := e.st.Accounts[sub] != nil
 	e.mu.Unlock()
-	if !ok {
+	if !known {
 		e.renderOAuthError(w, 400, "invalid_request", "Unknown account.")
 		return
 	}
@@ -224,7 +230,7 @@ func (e *Emulator) grantCode(w http.ResponseWriter, r *http.Request, ar authRequ
 		Offline: ar.get("access_type") == "offline", Consented: consented, Nonce: ar.get("nonce"),
 		Expiry: e.now().Add(codeTTL)}
 	e.mu.Unlock()
-	redirectWith(w, r, ar, url.Values{"code": {code}, "scope": {strings.Join(scopes, " ")},
+	redirectWith(w, r, ar, url.Values{"code": {code}, "scope": {grantedScopeString(scopes)},
 		"authuser": {"0"}, "prompt": {"consent"}})
 }
 

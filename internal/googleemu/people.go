@@ -34,25 +34,22 @@ func (c *call) getBatchGet() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := c.q["resourceNames"]
-	if len(names) == 0 {
-		return nil, errInvalid("Request must contain at least one resource name.")
-	}
-	if len(names) > 200 {
-		return nil, errInvalid("Too many resource names. The maximum is 200.")
+	names, err := c.resourceNames(200)
+	if err != nil {
+		return nil, err
 	}
 	responses := make([]map[string]any, 0, len(names))
 	for _, rn := range names {
-		r := map[string]any{"requestedResourceName": rn}
+		var r map[string]any
 		switch ct := c.acct.contactByName(rn); {
 		case rn == "people/me":
-			r["person"], r["httpStatusCode"], r["status"] = c.acct.renderSelf(mask), 200, map[string]any{}
+			r = personResponse(c.acct.renderSelf(mask))
 		case ct == nil:
-			r["httpStatusCode"] = 404
-			r["status"] = map[string]any{"code": 5, "message": "Requested entity was not found."}
+			r = failedResponse(errNotFound())
 		default:
-			r["person"], r["httpStatusCode"], r["status"] = c.acct.render(ct, mask, false), 200, map[string]any{}
+			r = personResponse(c.acct.render(ct, mask, false))
 		}
+		r["requestedResourceName"] = rn
 		responses = append(responses, r)
 	}
 	return map[string]any{"responses": responses}, nil
@@ -65,14 +62,10 @@ func (c *call) searchContacts() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := c.intParam("pageSize")
+	size, err := c.pageSize(10, 30, true)
 	if err != nil {
 		return nil, err
 	}
-	if size == 0 {
-		size = 10
-	}
-	size = min(size, 30)
 	q := strings.Join(strings.Fields(strings.ToLower(c.q.Get("query"))), " ")
 	if q == "" {
 		return map[string]any{}, nil // the warm-up request

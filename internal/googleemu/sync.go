@@ -54,15 +54,9 @@ func (c *call) listConnections() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, err := c.intParam("pageSize")
+	size, err := c.pageSize(100, 1000, false)
 	if err != nil {
 		return nil, err
-	}
-	if size == 0 {
-		size = 100
-	}
-	if size > 1000 {
-		return nil, errInvalid("Page size must be between 1 and 1000, inclusive.")
 	}
 	order := c.q.Get("sortOrder")
 	if order == "" {

@@ -121,7 +121,7 @@ func (e *Emulator) issue(sub, clientID string, scopes []string, offline bool, ex
 	e.st.Tokens[access] = &accessToken{Sub: sub, Scopes: scopes, Expiry: now.Add(e.opts.AccessTokenTTL),
 		Grant: existingGrant, Client: clientID}
 	res := TokenResponse{AccessToken: access, ExpiresIn: int(e.opts.AccessTokenTTL / time.Second),
-		Scope: strings.Join(scopes, " "), TokenType: "Bearer"}
+		Scope: grantedScopeString(scopes), TokenType: "Bearer"}
 	if offline && existingGrant == "" {
 		rt := randomToken("1//emu-", 32)
 		e.st.Grants[rt] = &grant{RefreshToken: rt, Sub: sub, ClientID: clientID, Scopes: scopes, Created: now}
@@ -170,7 +170,24 @@ func hasScope(scopes []string, s string) bool {
 	return false
 }
 
-// normalizeScopes expands Google's short scope aliases and drops duplicates.
+// grantedScopeString is the "scope" of a token answer: Google writes the
+// identity aliases as their URLs.
+func grantedScopeString(scopes []string) string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		switch s {
+		case "email":
+			s = "https://www.googleapis.com/auth/userinfo.email"
+		case "profile":
+			s = "https://www.googleapis.com/auth/userinfo.profile"
+		}
+		out[i] = s
+	}
+	return strings.Join(out, " ")
+}
+
+// normalizeScopes maps Google's identity scope URLs to their short aliases
+// and drops duplicates.
 func normalizeScopes(raw string) []string {
 	var out []string
 	for _, s := range strings.Fields(raw) {
