@@ -21,6 +21,12 @@ import (
 var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"typeLabel": func(t string) string {
+		if l := formattedTypes[t]; l != "" {
+			return l
+		}
+		return t
+	},
 	"initial": func(s string) string {
 		r, _ := utf8.DecodeRuneInString(s)
 		return string(unicode.ToUpper(r))
@@ -117,6 +123,14 @@ func (e *Emulator) authForm(w http.ResponseWriter, r *http.Request) (authRequest
 	return ar, true
 }
 
+// clientName is how the pages name a client.
+func clientName(id string) string {
+	if id == pageClientID {
+		return "Contacts (emulator)"
+	}
+	return id
+}
+
 func (e *Emulator) client(id string) *Client {
 	for i := range e.opts.Clients {
 		if e.opts.Clients[i].ID == id {
@@ -143,7 +157,7 @@ func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		e.afterChoice(w, r, ar, hinted)
 		return
 	}
-	render(w, http.StatusOK, "chooser", map[string]any{"Title": "Sign in", "Client": ar.get("client_id"),
+	render(w, http.StatusOK, "chooser", map[string]any{"Title": "Sign in", "Client": clientName(ar.get("client_id")),
 		"Accounts": accounts, "Params": ar.v})
 }
 
@@ -191,7 +205,7 @@ func (e *Emulator) afterChoice(w http.ResponseWriter, r *http.Request, ar authRe
 		}
 		lines = append(lines, scopeLine{Scope: s, Text: text, Optional: s != "openid" && s != "email" && s != "profile"})
 	}
-	render(w, http.StatusOK, "consent", map[string]any{"Title": "Consent", "Client": ar.get("client_id"),
+	render(w, http.StatusOK, "consent", map[string]any{"Title": "Consent", "Client": clientName(ar.get("client_id")),
 		"Account": a, "Scopes": lines, "Params": ar.v})
 }
 
