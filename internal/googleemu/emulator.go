@@ -29,6 +29,13 @@ type Options struct {
 	DefaultRegion string
 	// AccessTokenTTL is the lifetime of access tokens (default 1h).
 	AccessTokenTTL time.Duration
+	// RefreshTokenTTL, when > 0, makes refresh tokens expire after this age
+	// (Google does so after 7 days for apps in "Testing" status).
+	RefreshTokenTTL time.Duration
+	// MaxRefreshTokens is how many live refresh tokens an account keeps per
+	// client; a new one silently invalidates the oldest (default 100; the
+	// limit has been quoted as 25, 50 and 100: UNCONFIRMED). -1 is unlimited.
+	MaxRefreshTokens int
 	// Issuer is the id_token "iss" (default https://accounts.google.com).
 	Issuer string
 	// Now replaces the wall clock (SetNow/Advance still shift it).
@@ -120,6 +127,9 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if opts.AccessTokenTTL <= 0 {
 		opts.AccessTokenTTL = time.Hour
+	}
+	if opts.MaxRefreshTokens == 0 {
+		opts.MaxRefreshTokens = 100
 	}
 	if opts.Issuer == "" {
 		opts.Issuer = "https://accounts.google.com"

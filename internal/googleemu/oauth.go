@@ -341,6 +341,10 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 		return 200, res, "", ""
 	case "refresh_token":
 		g := e.st.Grants[r.PostForm.Get("refresh_token")]
+		if g != nil && e.opts.RefreshTokenTTL > 0 && now.Sub(g.Created) > e.opts.RefreshTokenTTL {
+			e.revoke(g.RefreshToken)
+			g = nil
+		}
 		if g == nil {
 			return 400, TokenResponse{}, "invalid_grant", "Token has been expired or revoked."
 		}

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 	people "google.golang.org/api/people/v1"
@@ -297,4 +298,41 @@ func verifyIDToken(t *testing.T, s *Server, jwt string) map[string]any {
 		t.Fatal(err)
 	}
 	return claims
+}
+
+func TestRefreshTokenLimits(t *testing.T) {
+	ctx := context.Background()
+	refresh := func(s *Server, rt string) error {
+		_, err := (&oauth2.Config{ClientID: "crm", Endpoint: s.Endpoint()}).TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
+		return err
+	}
+	for _, limit := range []int{-1, 2} {
+		s := NewTestServer(t, Options{MaxRefreshTokens: limit})
+		var rts []string
+		for i := 0; i < 3; i++ {
+			tok, err := s.IssueToken(alice, ScopeContacts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rts = append(rts, tok.RefreshToken)
+		}
+		if err := refresh(s, rts[0]); (err != nil) != (limit == 2) {
+			t.Errorf("limit %d: oldest refresh: %v", limit, err)
+		}
+		if err := refresh(s, rts[2]); err != nil {
+			t.Errorf("limit %d: newest refresh: %v", limit, err)
+		}
+	}
+	s := NewTestServer(t, Options{RefreshTokenTTL: 7 * 24 * time.Hour})
+	tok, err := s.IssueToken(alice, ScopeContacts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := refresh(s, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(8 * 24 * time.Hour)
+	if err := refresh(s, tok.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("expired refresh token: %v", err)
+	}
 }

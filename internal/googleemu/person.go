@@ -316,11 +316,32 @@ func (a *account) render(c *contact, mask []string, fromList bool) map[string]an
 			}
 		default:
 			if v, ok := c.Fields[f]; ok {
+				if fromList && (f == "emailAddresses" || f == "phoneNumbers") {
+					v = capItems(v, maxListItems)
+				}
 				p[f] = v
 			}
 		}
 	}
 	return p
+}
+
+// maxListItems caps emails and phones per person in connections.list.
+const maxListItems = 100
+
+func capItems(raw json.RawMessage, n int) json.RawMessage {
+	if bytes.Count(raw, []byte(`"metadata"`)) <= n {
+		return raw
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil || len(items) <= n {
+		return raw
+	}
+	out, err := json.Marshal(items[:n])
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 func (a *account) membershipsJSON(c *contact) []map[string]any {

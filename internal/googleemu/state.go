@@ -143,6 +143,12 @@ func (s *state) newID() uint64 {
 	return z & 0x7fffffffffffffff
 }
 
+// nextSeq returns a number greater than any returned before.
+func (s *state) nextSeq() uint64 {
+	s.NextID++
+	return s.NextID
+}
+
 // touch marks a contact changed at now: new revision, new change sequence.
 func (a *account) touch(c *contact, now time.Time) {
 	a.Seq++

@@ -219,3 +219,19 @@ func TestSortOrders(t *testing.T) {
 		}
 	}
 }
+
+func TestListCapsEmailsAndPhones(t *testing.T) {
+	_, svc := mustService(t, Options{})
+	p := &people.Person{}
+	for i := 0; i < 120; i++ {
+		p.EmailAddresses = append(p.EmailAddresses, &people.EmailAddress{Value: fmt.Sprintf("e%d@example.com", i)})
+	}
+	created, err := svc.People.CreateContact(p).PersonFields("emailAddresses").Do()
+	if err != nil || len(created.EmailAddresses) != 120 {
+		t.Fatalf("create: %v", err)
+	}
+	res, err := svc.People.Connections.List("people/me").PersonFields("emailAddresses").Do()
+	if err != nil || len(res.Connections[0].EmailAddresses) != 100 {
+		t.Fatalf("list: %d emails, %v", len(res.Connections[0].EmailAddresses), err)
+	}
+}

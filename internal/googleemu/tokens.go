@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"sort"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ type grant struct {
 	ClientID     string    `json:"client_id"`
 	Scopes       []string  `json:"scopes"`
 	Created      time.Time `json:"created"`
+	Seq          uint64    `json:"seq"` // issue order
 }
 
 type accessToken struct {
@@ -124,7 +126,8 @@ func (e *Emulator) issue(sub, clientID string, scopes []string, offline bool, ex
 		Scope: grantedScopeString(scopes), TokenType: "Bearer"}
 	if offline && existingGrant == "" {
 		rt := randomToken("1//emu-", 32)
-		e.st.Grants[rt] = &grant{RefreshToken: rt, Sub: sub, ClientID: clientID, Scopes: scopes, Created: now}
+		e.st.Grants[rt] = &grant{RefreshToken: rt, Sub: sub, ClientID: clientID, Scopes: scopes, Created: now, Seq: e.st.nextSeq()}
+		e.enforceGrantLimit(sub, clientID)
 		e.st.Tokens[access].Grant = rt
 		res.RefreshToken = rt
 	}
@@ -136,6 +139,27 @@ func (e *Emulator) issue(sub, clientID string, scopes []string, offline bool, ex
 		res.IDToken = idt
 	}
 	return res, nil
+}
+
+// enforceGrantLimit revokes the oldest refresh tokens of sub for clientID
+// beyond Options.MaxRefreshTokens.
+func (e *Emulator) enforceGrantLimit(sub, clientID string) {
+	if e.opts.MaxRefreshTokens < 0 {
+		return
+	}
+	var gs []*grant
+	for _, g := range e.st.Grants {
+		if g.Sub == sub && g.ClientID == clientID {
+			gs = append(gs, g)
+		}
+	}
+	if len(gs) <= e.opts.MaxRefreshTokens {
+		return
+	}
+	sort.Slice(gs, func(i, j int) bool { return gs[i].Seq < gs[j].Seq })
+	for _, g := range gs[:len(gs)-e.opts.MaxRefreshTokens] {
+		e.revoke(g.RefreshToken)
+	}
 }
 
 // revoke drops a grant and every access token minted from it, or a lone
