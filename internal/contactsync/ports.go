@@ -69,6 +69,8 @@ type Store interface {
 	UpdateContact(ctx context.Context, c *crm.Contact) error
 	TrashContact(ctx context.Context, orgID, id int64) error
 
+	// ListLinks pages through the account's links by contact id.
+	ListLinks(ctx context.Context, accountID, afterContactID int64, limit int) ([]*Link, error)
 	LinksByResource(ctx context.Context, accountID int64, names []string) ([]*Link, error)
 	LinksByContact(ctx context.Context, accountID int64, contactIDs []int64) ([]*Link, error)
 	SaveLink(ctx context.Context, l *Link) error
@@ -84,6 +86,10 @@ type Store interface {
 
 	LoadState(ctx context.Context, accountID int64) (State, error)
 	SaveState(ctx context.Context, accountID int64, s State) error
+
+	// MarkGoogleAccountReconnect records that the account's authorization no
+	// longer works (needed) or works again, with a user-facing message.
+	MarkGoogleAccountReconnect(ctx context.Context, accountID int64, needed bool, message string) error
 
 	// SaveRunProgress stores the run's status, phase, counters and error;
 	// AddEvents appends events to it.
