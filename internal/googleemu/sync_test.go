@@ -2,10 +2,12 @@ package googleemu
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/googleapis/gax-go/v2/apierror"
 	people "google.golang.org/api/people/v1"
 )
 
@@ -152,6 +154,11 @@ func TestExpiredSyncToken(t *testing.T) {
 			ge := apiErr(t, err, tc.code, tc.status)
 			if reason(ge) != "EXPIRED_SYNC_TOKEN" || !containsStr(ge.Message, "Sync token is expired") {
 				t.Errorf("error = %s", ge.Body)
+			}
+			// gax's strict parser reads the ErrorInfo too.
+			var ae *apierror.APIError
+			if !errors.As(err, &ae) || ae.Reason() != "EXPIRED_SYNC_TOKEN" || ae.Domain() != "people.googleapis.com" {
+				t.Errorf("apierror = %v", ae)
 			}
 			// A full listing works again.
 			listAll(t, svc2, "", 100)

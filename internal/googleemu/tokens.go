@@ -232,6 +232,9 @@ func normalizeScopes(raw string) []string {
 // the data file. Called with e.mu held.
 func (e *Emulator) signingKey() (*rsa.PrivateKey, error) {
 	if e.key != nil {
+		if len(e.st.KeyDER) == 0 { // after Reset
+			e.st.KeyDER = x509.MarshalPKCS1PrivateKey(e.key)
+		}
 		return e.key, nil
 	}
 	if len(e.st.KeyDER) > 0 {
