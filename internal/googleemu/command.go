@@ -28,6 +28,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
 	data := fs.String("data", "", "JSON data file that keeps state across restarts (default: in memory)")
 	region := fs.String("region", "US", "default region for phone number canonicalForm")
+	options := fs.String("options", "", `behaviour options as JSON, e.g. '{"sync_token_max_age":"1h","retry_after":"5s"}' (see GET /_emulator/options)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,6 +38,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s, err := Start(*addr, Options{DataFile: *data, DefaultRegion: *region})
 	if err != nil {
 		return err
+	}
+	if *options != "" {
+		if err := s.patchOptions([]byte(*options)); err != nil {
+			return errors.Join(fmt.Errorf("google-emulator: --options: %w", err), s.Close())
+		}
 	}
 	if err := seedSamples(s.Emulator); err != nil {
 		return errors.Join(err, s.Close())

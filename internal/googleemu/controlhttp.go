@@ -33,6 +33,26 @@ func (e *Emulator) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /_emulator/contacts", e.ctlContacts)
 	m.HandleFunc("POST /_emulator/contacts", e.ctlAddContact)
 	m.HandleFunc("POST /_emulator/groups", e.ctlAddGroup)
+	m.HandleFunc("GET /_emulator/options", e.ctlOptions)
+	m.HandleFunc("PATCH /_emulator/options", e.ctlPatchOptions)
+	m.HandleFunc("POST /_emulator/options", e.ctlPatchOptions)
+}
+
+func (e *Emulator) ctlOptions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, e.optionsJSON())
+}
+
+// ctlPatchOptions changes the named options; the others keep their values.
+func (e *Emulator) ctlPatchOptions(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err == nil {
+		err = e.patchOptions(b)
+	}
+	if err != nil {
+		ctlError(w, 400, err)
+		return
+	}
+	e.ctlOptions(w, r)
 }
 
 func ctlError(w http.ResponseWriter, code int, err error) {

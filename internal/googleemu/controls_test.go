@@ -237,3 +237,31 @@ func TestControlHTTP(t *testing.T) {
 		t.Errorf("bad body: %d", code)
 	}
 }
+
+func TestOptionsHTTP(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	var got map[string]any
+	ctl(t, s, "GET", "/_emulator/options", nil, &got)
+	if got["sync_token_max_age"] != "168h0m0s" || got["expired_sync_token_status"] != "FAILED_PRECONDITION" {
+		t.Fatalf("options = %v", got)
+	}
+	code := ctl(t, s, "PATCH", "/_emulator/options", map[string]any{"sync_token_max_age": "1h",
+		"expired_sync_token_status": "INVALID_ARGUMENT", "max_contacts": 5}, &got)
+	if code != 200 || got["sync_token_max_age"] != "1h0m0s" || got["max_contacts"] != float64(5) {
+		t.Fatalf("patched = %d %v", code, got)
+	}
+	if o := s.Options(); o.SyncTokenMaxAge != time.Hour || o.DefaultRegion != "US" {
+		t.Errorf("Options() = %+v", o)
+	}
+	for _, bad := range []map[string]any{{"nope": 1}, {"sync_token_max_age": "soon"}, {"max_contacts": "x"}} {
+		if code := ctl(t, s, "PATCH", "/_emulator/options", bad, nil); code != 400 {
+			t.Errorf("%v accepted: %d", bad, code)
+		}
+	}
+	mustCreate(t, svc, "A", "B", "")
+	_, tok, _ := listAll(t, svc, "", 100)
+	s.Advance(61 * time.Minute)
+	svc, _ = s.PeopleService(context.Background(), alice)
+	_, err := svc.People.Connections.List("people/me").PersonFields("names").SyncToken(tok).Do()
+	apiErr(t, err, 400, "INVALID_ARGUMENT")
+}

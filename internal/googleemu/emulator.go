@@ -15,84 +15,6 @@ import (
 	"time"
 )
 
-// Options configures an Emulator. The zero value is a usable in-memory
-// emulator with Google's documented defaults.
-type Options struct {
-	// DataFile, when set, keeps state across restarts: loaded by New, written
-	// atomically after every mutation and on Close.
-	DataFile string
-	// Clients restricts OAuth to these clients; when empty any client id and
-	// secret and any http(s) redirect URI are accepted.
-	Clients []Client
-	// DefaultRegion is the region used to compute phone canonicalForm for
-	// numbers without a country code (default "US").
-	DefaultRegion string
-	// AccessTokenTTL is the lifetime of access tokens (default 1h).
-	AccessTokenTTL time.Duration
-	// RefreshTokenTTL, when > 0, makes refresh tokens expire after this age
-	// (Google does so after 7 days for apps in "Testing" status).
-	RefreshTokenTTL time.Duration
-	// MaxRefreshTokens is how many live refresh tokens an account keeps per
-	// client; a new one silently invalidates the oldest (default 100; the
-	// limit has been quoted as 25, 50 and 100: UNCONFIRMED). -1 is unlimited.
-	MaxRefreshTokens int
-	// Issuer is the id_token "iss" (default https://accounts.google.com).
-	Issuer string
-	// Now replaces the wall clock (SetNow/Advance still shift it).
-	Now func() time.Time
-
-	// SyncTokenMaxAge is the age after which sync tokens expire (default 7 days).
-	SyncTokenMaxAge time.Duration
-	// SyncTokenAgeFromFullSync measures the age from the full sync that
-	// started the chain of tokens instead of from the token's own issue
-	// (Google: "Sync tokens expire 7 days after the full sync"; UNCONFIRMED).
-	SyncTokenAgeFromFullSync bool
-	// SyncPropagationDelay hides changes younger than this from incremental
-	// (syncToken) listings, like Google's propagation lag. Default 0.
-	SyncPropagationDelay time.Duration
-	// ExpiredSyncTokenStatus is the google.rpc status string of the expired
-	// sync token error: FAILED_PRECONDITION (default) or INVALID_ARGUMENT (UNCONFIRMED).
-	ExpiredSyncTokenStatus string
-	// ExpiredSyncTokenHTTP410 answers an expired sync token with HTTP 410
-	// (older guide text) instead of 400.
-	ExpiredSyncTokenHTTP410 bool
-	// RejectDescendingWithSyncToken rejects sortOrder=LAST_MODIFIED_DESCENDING
-	// together with requestSyncToken (UNCONFIRMED).
-	RejectDescendingWithSyncToken bool
-
-	// StaleETagLegacyErrors adds the legacy errors[{reason:failedPrecondition}]
-	// array to stale-etag errors (the shape go-client#1904 implies).
-	StaleETagLegacyErrors bool
-	// RejectListETags makes updates carrying an etag read through
-	// connections.list fail as stale (UNCONFIRMED single report).
-	RejectListETags bool
-	// CreateAlwaysJoinsMyContacts puts every created contact in myContacts,
-	// even when the request names only user groups (UNCONFIRMED). Contacts
-	// created without memberships always join myContacts.
-	CreateAlwaysJoinsMyContacts bool
-	// BatchPartialSuccess applies the valid items of a batch that has invalid
-	// ones (UNCONFIRMED); by default a batch is all-or-nothing.
-	BatchPartialSuccess bool
-	// DuplicateGroupStatus is the status string of the 409 on a duplicate group
-	// name: ALREADY_EXISTS (default) or ABORTED (UNCONFIRMED).
-	DuplicateGroupStatus string
-	// GroupListSyncToken makes contactGroups.list return nextSyncToken on its
-	// last page (UNCONFIRMED; default off: groups are "token-less").
-	GroupListSyncToken bool
-	// ScopeErrorInfo adds ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT to 403
-	// insufficient-scope errors (UNCONFIRMED for People).
-	ScopeErrorInfo bool
-	// MaxContacts is the per-account contact limit (default 25000; the real
-	// value and error are UNCONFIRMED).
-	MaxContacts int
-
-	// Quota sets per-account per-minute request quotas (0 = unlimited).
-	Quota Quota
-	// RetryAfter, when > 0, adds a Retry-After header to 429 answers (the
-	// reference does not say Google sends it).
-	RetryAfter time.Duration
-}
-
 // Client is a registered OAuth client.
 type Client struct {
 	ID           string   `json:"client_id"`
@@ -103,9 +25,14 @@ type Client struct {
 // Emulator is the Google emulator. It is an http.Handler; use Start or
 // NewTestServer to serve it on a loopback port.
 type Emulator struct {
-	opts Options
-	mux  *http.ServeMux
+	mux *http.ServeMux
+	// Set by New, never changed: read without the lock.
+	dataFile string
+	clients  []Client
+	nowFn    func() time.Time
+	issuer   string
 
+	opts     Options // behaviour switches; guarded by mu (Configure)
 	mu       sync.Mutex
 	st       *state
 	clockOff time.Duration
@@ -122,38 +49,19 @@ type Emulator struct {
 
 // New builds an emulator, loading Options.DataFile when it exists.
 func New(opts Options) (*Emulator, error) {
-	if opts.DefaultRegion == "" {
-		opts.DefaultRegion = "US"
-	}
-	if opts.AccessTokenTTL <= 0 {
-		opts.AccessTokenTTL = time.Hour
-	}
-	if opts.MaxRefreshTokens == 0 {
-		opts.MaxRefreshTokens = 100
-	}
-	if opts.Issuer == "" {
-		opts.Issuer = "https://accounts.google.com"
-	}
-	if opts.SyncTokenMaxAge <= 0 {
-		opts.SyncTokenMaxAge = 7 * 24 * time.Hour
-	}
-	if opts.ExpiredSyncTokenStatus == "" {
-		opts.ExpiredSyncTokenStatus = "FAILED_PRECONDITION"
-	}
-	if opts.DuplicateGroupStatus == "" {
-		opts.DuplicateGroupStatus = "ALREADY_EXISTS"
-	}
-	if opts.MaxContacts <= 0 {
-		opts.MaxContacts = 25000
-	}
+	opts = withDefaults(opts)
 	e := &Emulator{
 		opts:     opts,
+		dataFile: opts.DataFile,
+		clients:  opts.Clients,
+		nowFn:    opts.Now,
+		issuer:   opts.Issuer,
 		st:       newState(),
 		latency:  map[string]time.Duration{},
 		quotaUse: map[quotaKey]int{},
 		sessions: map[string]string{},
 	}
-	if opts.DataFile != "" {
+	if e.dataFile != "" {
 		if err := e.load(); err != nil {
 			return nil, fmt.Errorf("googleemu: load %s: %w", opts.DataFile, err)
 		}
@@ -190,8 +98,8 @@ func (e *Emulator) routes() *http.ServeMux {
 // SetNow/Advance. Called with e.mu held.
 func (e *Emulator) now() time.Time {
 	base := time.Now()
-	if e.opts.Now != nil {
-		base = e.opts.Now()
+	if e.nowFn != nil {
+		base = e.nowFn()
 	}
 	return base.Add(e.clockOff).UTC()
 }

@@ -92,7 +92,7 @@ func (e *Emulator) checkAuthRequest(ar authRequest) (code int, errName, msg stri
 		if u.Path != "/_page/callback" {
 			return 400, "redirect_uri_mismatch", "The contacts page only redirects to /_page/callback."
 		}
-	} else if len(e.opts.Clients) > 0 {
+	} else if len(e.clients) > 0 {
 		cl := e.client(ar.get("client_id"))
 		if cl == nil {
 			return 401, "invalid_client", "The OAuth client was not found."
@@ -132,9 +132,9 @@ func clientName(id string) string {
 }
 
 func (e *Emulator) client(id string) *Client {
-	for i := range e.opts.Clients {
-		if e.opts.Clients[i].ID == id {
-			return &e.opts.Clients[i]
+	for i := range e.clients {
+		if e.clients[i].ID == id {
+			return &e.clients[i]
 		}
 	}
 	return nil
@@ -300,7 +300,7 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 	if clientID == "" {
 		return 400, TokenResponse{}, "invalid_request", "Could not determine client ID from request."
 	}
-	if len(e.opts.Clients) > 0 {
+	if len(e.clients) > 0 {
 		cl := e.client(clientID)
 		if cl == nil || subtle.ConstantTimeCompare([]byte(cl.Secret), []byte(secret)) != 1 {
 			return 401, TokenResponse{}, "invalid_client", "Unauthorized"
@@ -421,7 +421,7 @@ func (e *Emulator) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	base := baseURL(r)
 	writeJSON(w, 200, map[string]any{
-		"issuer": e.opts.Issuer, "authorization_endpoint": base + "/o/oauth2/v2/auth",
+		"issuer": e.issuer, "authorization_endpoint": base + "/o/oauth2/v2/auth",
 		"token_endpoint": base + "/token", "revocation_endpoint": base + "/revoke",
 		"userinfo_endpoint": base + "/oauth2/v3/userinfo", "jwks_uri": base + "/oauth2/v3/certs",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},

@@ -25,7 +25,7 @@ type snapshot struct {
 
 // load reads the data file; a missing file is an empty emulator.
 func (e *Emulator) load() error {
-	b, err := os.ReadFile(e.opts.DataFile)
+	b, err := os.ReadFile(e.dataFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (e *Emulator) load() error {
 
 // save writes the data file if one is configured.
 func (e *Emulator) save() error {
-	if e.opts.DataFile == "" {
+	if e.dataFile == "" {
 		return nil
 	}
 	e.saveMu.Lock()
@@ -73,7 +73,7 @@ func (e *Emulator) save() error {
 	if err != nil {
 		return fmt.Errorf("googleemu: encode state: %w", err)
 	}
-	return writeFileAtomic(e.opts.DataFile, b)
+	return writeFileAtomic(e.dataFile, b)
 }
 
 func writeFileAtomic(path string, b []byte) error {

@@ -265,7 +265,7 @@ func (e *Emulator) idToken(a *account, clientID string, scopes []string, nonce s
 		return "", err
 	}
 	claims := map[string]any{
-		"iss": e.opts.Issuer, "azp": clientID, "aud": clientID, "sub": a.Sub,
+		"iss": e.issuer, "azp": clientID, "aud": clientID, "sub": a.Sub,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
 	if hasScope(scopes, "email") {
