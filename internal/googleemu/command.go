@@ -70,14 +70,16 @@ func seedSamples(e *Emulator) error {
 		if ps, err := e.Contacts(sa.Email); err != nil || len(ps) > 0 {
 			continue
 		}
-		if _, err := e.SeedGroup(sa.Email, "SimpleCRM", samplePeople()...); err != nil {
+		if _, err := e.SeedGroup(sa.Email, "SimpleCRM", SamplePeople()...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func samplePeople() []*people.Person {
+// SamplePeople returns a few sample contacts (names, home email, mobile
+// phone, some with a company) for demos.
+func SamplePeople() []*people.Person {
 	mk := func(given, family, email, phone, company string) *people.Person {
 		p := &people.Person{
 			Names:          []*people.Name{{GivenName: given, FamilyName: family}},

@@ -30,6 +30,9 @@ type Fault struct {
 	Status int `json:"status,omitempty"`
 	// Times is how many matching calls fail; 0 means until ClearFaults.
 	Times int `json:"times,omitempty"`
+	// After lets this many matching calls through before the fault starts
+	// (e.g. to fail the third batch of a run).
+	After int `json:"after,omitempty"`
 }
 
 // Quota holds per-account per-minute request limits; 0 is unlimited.
@@ -96,6 +99,10 @@ func (e *Emulator) takeFault(method string) *Fault {
 			continue
 		}
 		if f.Kind == FaultTimeoutAfterCommit && !isWrite(method) {
+			continue
+		}
+		if f.After > 0 {
+			f.After--
 			continue
 		}
 		out := *f

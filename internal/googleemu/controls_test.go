@@ -74,6 +74,15 @@ func TestForcedFaults(t *testing.T) {
 	_, err := svc.People.Get(p.ResourceName).PersonFields("names").Do()
 	apiErr(t, err, 500, "INTERNAL")
 
+	// After: the third call fails.
+	s.AddFault(Fault{Method: "people.createContact", Status: 500, Times: 1, After: 2})
+	for i := 0; i < 3; i++ {
+		_, err := svc.People.CreateContact(&people.Person{}).Do()
+		if (err != nil) != (i == 2) {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+
 	// Stale etag on demand, even with the current etag.
 	s.AddFault(Fault{Kind: FaultStaleETag, Times: 1})
 	_, err = svc.People.UpdateContact(p.ResourceName, &people.Person{Etag: p.Etag}).UpdatePersonFields("names").Do()

@@ -295,6 +295,9 @@ func (e *Emulator) pageSave(w http.ResponseWriter, r *http.Request, acct *Accoun
 		}
 		body := formBody(f, old)
 		if old == nil {
+			if err := e.checkCapacity(a, 1); err != nil {
+				return err
+			}
 			ct, err := e.buildContact(a, body)
 			if err != nil {
 				return err
