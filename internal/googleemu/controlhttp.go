@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	people "google.golang.org/api/people/v1"
@@ -106,19 +107,26 @@ func (e *Emulator) ctlExpire(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{})
 }
 
-// ctlRequests answers {"counts": {method: {status: n}}, "total": n} and,
-// with ?log=1, the recent requests.
+// ctlRequests answers {"counts": {method: {status: n}}, "total": n} for the
+// People API, {"oauth": {...}} for the token and revoke endpoints and, with
+// ?log=1, the recent requests.
 func (e *Emulator) ctlRequests(w http.ResponseWriter, r *http.Request) {
-	counts := map[string]map[string]int{}
+	counts, oauth := map[string]map[string]int{}, map[string]map[string]int{}
 	total := 0
 	for m, byStatus := range e.RequestCounts() {
-		counts[m] = map[string]int{}
+		dst := counts
+		if strings.HasPrefix(m, "oauth2.") {
+			dst = oauth
+		}
+		dst[m] = map[string]int{}
 		for s, n := range byStatus {
-			counts[m][strconv.Itoa(s)] = n
-			total += n
+			dst[m][strconv.Itoa(s)] = n
+			if !strings.HasPrefix(m, "oauth2.") {
+				total += n
+			}
 		}
 	}
-	res := map[string]any{"counts": counts, "total": total}
+	res := map[string]any{"counts": counts, "total": total, "oauth": oauth}
 	if r.URL.Query().Get("log") != "" {
 		res["requests"] = e.Requests()
 	}
