@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func (a *account) renderGroup(g *group, fields []string, maxMembers int) map[str
 		return out
 	}
 	var members []*contact
-	if hasScope(fields, "memberCount") || maxMembers > 0 {
+	if slices.Contains(fields, "memberCount") || maxMembers > 0 {
 		members = a.members(g.ID)
 	}
 	for _, f := range fields {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"google.golang.org/api/googleapi"
@@ -47,7 +48,7 @@ func apiErr(t *testing.T, err error, code int, status string) *googleapi.Error {
 	if ge.Code != code {
 		t.Fatalf("code = %d, want %d (%s)", ge.Code, code, ge.Body)
 	}
-	if status != "" && !containsStr(ge.Body, `"status":"`+status+`"`) {
+	if status != "" && !strings.Contains(ge.Body, `"status":"`+status+`"`) {
 		t.Fatalf("status in body %s, want %s", ge.Body, status)
 	}
 	return ge
@@ -63,19 +64,6 @@ func reason(ge *googleapi.Error) string {
 		}
 	}
 	return ""
-}
-
-func containsStr(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func mustDo(t *testing.T, req *http.Request) *http.Response {

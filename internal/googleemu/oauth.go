@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -97,7 +98,7 @@ func (e *Emulator) checkAuthRequest(ar authRequest) (code int, errName, msg stri
 		if cl == nil {
 			return 401, "invalid_client", "The OAuth client was not found."
 		}
-		if !hasScope(cl.RedirectURIs, ar.get("redirect_uri")) {
+		if !slices.Contains(cl.RedirectURIs, ar.get("redirect_uri")) {
 			return 400, "redirect_uri_mismatch", "You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. " +
 				"redirect_uri=" + ar.get("redirect_uri") + " is not registered for this client."
 		}
@@ -187,7 +188,7 @@ func (e *Emulator) afterChoice(w http.ResponseWriter, r *http.Request, ar authRe
 	e.mu.Unlock()
 	all := true
 	for _, s := range scopes {
-		all = all && hasScope(granted, s)
+		all = all && slices.Contains(granted, s)
 	}
 	if all && !strings.Contains(ar.get("prompt"), "consent") {
 		e.grantCode(w, r, ar, a.Sub, scopes, false)
@@ -228,7 +229,7 @@ func (e *Emulator) handleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	var scopes []string
 	for _, s := range normalizeScopes(ar.get("scope")) {
-		if s == "openid" || s == "email" || s == "profile" || hasScope(r.PostForm["granted"], s) {
+		if s == "openid" || s == "email" || s == "profile" || slices.Contains(r.PostForm["granted"], s) {
 			scopes = append(scopes, s)
 		}
 	}
@@ -334,7 +335,7 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 		}
 		key := code.Sub + "|" + clientID
 		for _, s := range code.Scopes {
-			if !hasScope(e.st.Consented[key], s) {
+			if !slices.Contains(e.st.Consented[key], s) {
 				e.st.Consented[key] = append(e.st.Consented[key], s)
 			}
 		}
@@ -354,7 +355,7 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 		scopes := g.Scopes
 		if s := normalizeScopes(r.PostForm.Get("scope")); len(s) > 0 {
 			for _, x := range s {
-				if !hasScope(g.Scopes, x) {
+				if !slices.Contains(g.Scopes, x) {
 					return 400, TokenResponse{}, "invalid_scope", "Some requested scopes were invalid."
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func TestFullAndIncrementalSync(t *testing.T) {
 	if res.Connections != nil || res.NextSyncToken == "" {
 		t.Fatalf("empty delta = %+v", res)
 	}
-	if body := string(mustJSON(t, res)); containsStr(body, "connections") {
+	if body := string(mustJSON(t, res)); strings.Contains(body, "connections") {
 		t.Fatalf("empty delta has connections: %s", body)
 	}
 
@@ -152,7 +153,7 @@ func TestExpiredSyncToken(t *testing.T) {
 			}
 			_, err = svc2.People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).SyncToken(tok).Do()
 			ge := apiErr(t, err, tc.code, tc.status)
-			if reason(ge) != "EXPIRED_SYNC_TOKEN" || !containsStr(ge.Message, "Sync token is expired") {
+			if reason(ge) != "EXPIRED_SYNC_TOKEN" || !strings.Contains(ge.Message, "Sync token is expired") {
 				t.Errorf("error = %s", ge.Body)
 			}
 			// gax's strict parser reads the ErrorInfo too.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -131,7 +132,7 @@ func (e *Emulator) issue(sub, clientID string, scopes []string, offline bool, ex
 		e.st.Tokens[access].Grant = rt
 		res.RefreshToken = rt
 	}
-	if hasScope(scopes, "openid") {
+	if slices.Contains(scopes, "openid") {
 		idt, err := e.idToken(a, clientID, scopes, nonce, now)
 		if err != nil {
 			return TokenResponse{}, err
@@ -185,15 +186,6 @@ func (e *Emulator) revoke(token string) bool {
 	return true
 }
 
-func hasScope(scopes []string, s string) bool {
-	for _, x := range scopes {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // grantedScopeString is the "scope" of a token answer: Google writes the
 // identity aliases as their URLs.
 func grantedScopeString(scopes []string) string {
@@ -221,7 +213,7 @@ func normalizeScopes(raw string) []string {
 		case "profile", "https://www.googleapis.com/auth/userinfo.profile":
 			s = "profile"
 		}
-		if !hasScope(out, s) {
+		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -268,11 +260,11 @@ func (e *Emulator) idToken(a *account, clientID string, scopes []string, nonce s
 		"iss": e.issuer, "azp": clientID, "aud": clientID, "sub": a.Sub,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
-	if hasScope(scopes, "email") {
+	if slices.Contains(scopes, "email") {
 		claims["email"] = a.Email
 		claims["email_verified"] = true
 	}
-	if hasScope(scopes, "profile") {
+	if slices.Contains(scopes, "profile") {
 		claims["name"] = a.Name
 	}
 	if nonce != "" {
