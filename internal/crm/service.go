@@ -103,4 +103,7 @@ type Services struct {
 	Companies CompanyService
 	Users     UserService
 	Auth      AuthService
+
+	GoogleAccounts GoogleAccountService
+	SyncRuns       SyncRunService
 }

@@ -30,6 +30,8 @@ type DB struct {
 	r *sql.DB
 	// now is the clock; tests may replace it.
 	now func() time.Time
+	// secret encrypts Google refresh tokens; see SetSecretKey.
+	secret secretBox
 }
 
 var (
@@ -148,7 +150,7 @@ func (db *DB) Engine() string { return db.dialect.name }
 
 // Services returns the crm services backed by this database.
 func (db *DB) Services() crm.Services {
-	return crm.Services{Contacts: db, Companies: db, Users: db, Auth: db}
+	return crm.Services{Contacts: db, Companies: db, Users: db, Auth: db, GoogleAccounts: db, SyncRuns: db}
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.

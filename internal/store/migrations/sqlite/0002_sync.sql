@@ -1,0 +1,104 @@
+-- Sync Mobile: connected Google accounts, their links, the index of their
+-- Google contacts, their checkpoint, and the history of sync runs. Everything
+-- of an account goes when the account is deleted (ON DELETE CASCADE).
+
+CREATE TABLE google_accounts (
+    id                    INTEGER PRIMARY KEY,
+    org_id                INTEGER NOT NULL REFERENCES organizations (id),
+    user_id               INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    sub                   TEXT NOT NULL,  -- Google's stable account id
+    email                 TEXT NOT NULL,
+    -- AES-GCM: format byte, nonce, ciphertext; the key is SIMPLECRM_SECRET_KEY.
+    refresh_token_enc     BLOB NOT NULL,
+    group_name            TEXT NOT NULL DEFAULT 'SimpleCRM',
+    scope                 TEXT NOT NULL DEFAULT 'owned' CHECK (scope IN ('owned', 'all')),
+    delete_mode           TEXT NOT NULL DEFAULT 'trash' CHECK (delete_mode IN ('trash', 'unlink')),
+    sync_interval_seconds INTEGER,        -- NULL = SIMPLECRM_SYNC_INTERVAL; 0 = off
+    reconnect_needed      BOOLEAN NOT NULL DEFAULT 0,
+    -- No foreign key: sync_runs already references this table.
+    last_run_id           INTEGER NOT NULL DEFAULT 0,
+    last_error            TEXT NOT NULL DEFAULT '',
+    -- The sync checkpoint (contactsync.State).
+    crm_version           INTEGER NOT NULL DEFAULT 0,
+    sync_token            TEXT NOT NULL DEFAULT '',
+    group_resource        TEXT NOT NULL DEFAULT '',
+    created_at            DATETIME NOT NULL,
+    UNIQUE (user_id, sub)
+);
+CREATE INDEX google_accounts_org ON google_accounts (org_id, user_id, id);
+
+-- A link ties one CRM contact to one Google person within one account.
+CREATE TABLE google_links (
+    account_id     INTEGER NOT NULL REFERENCES google_accounts (id) ON DELETE CASCADE,
+    contact_id     INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    resource_name  TEXT NOT NULL,
+    etag           TEXT NOT NULL DEFAULT '',
+    base_crm       TEXT NOT NULL DEFAULT '{}', -- JSON of contactsync.View
+    base_google    TEXT NOT NULL DEFAULT '{}',
+    synced_version INTEGER NOT NULL DEFAULT 0,
+    created_by_crm BOOLEAN NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, contact_id),
+    UNIQUE (account_id, resource_name)
+);
+-- Purging a contact cascades through this index.
+CREATE INDEX google_links_contact ON google_links (contact_id);
+
+-- What the engine knows of every Google contact of an account, in the group
+-- or not: to match by email and to find its own creates (simplecrm-id) again.
+CREATE TABLE google_people (
+    account_id    INTEGER NOT NULL REFERENCES google_accounts (id) ON DELETE CASCADE,
+    resource_name TEXT NOT NULL,
+    crm_id        INTEGER NOT NULL DEFAULT 0, -- clientData simplecrm-id; no foreign key, Google's word
+    in_group      BOOLEAN NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, resource_name)
+);
+CREATE INDEX google_people_crm ON google_people (account_id, crm_id) WHERE crm_id <> 0;
+
+CREATE TABLE google_people_emails (
+    account_id    INTEGER NOT NULL,
+    resource_name TEXT NOT NULL,
+    email_key     TEXT NOT NULL, -- contactsync.EmailKey form
+    PRIMARY KEY (account_id, resource_name, email_key),
+    FOREIGN KEY (account_id, resource_name) REFERENCES google_people (account_id, resource_name) ON DELETE CASCADE
+);
+CREATE INDEX google_people_emails_key ON google_people_emails (account_id, email_key);
+
+CREATE TABLE sync_runs (
+    id             INTEGER PRIMARY KEY,
+    org_id         INTEGER NOT NULL REFERENCES organizations (id),
+    account_id     INTEGER NOT NULL REFERENCES google_accounts (id) ON DELETE CASCADE,
+    trigger        TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+    crm_created    INTEGER NOT NULL DEFAULT 0,
+    crm_updated    INTEGER NOT NULL DEFAULT 0,
+    crm_deleted    INTEGER NOT NULL DEFAULT 0,
+    google_created INTEGER NOT NULL DEFAULT 0,
+    google_updated INTEGER NOT NULL DEFAULT 0,
+    google_deleted INTEGER NOT NULL DEFAULT 0,
+    conflicts      INTEGER NOT NULL DEFAULT 0,
+    duplicates     INTEGER NOT NULL DEFAULT 0,
+    skipped        INTEGER NOT NULL DEFAULT 0,
+    errors         INTEGER NOT NULL DEFAULT 0,
+    phase          TEXT NOT NULL DEFAULT '',
+    done           INTEGER NOT NULL DEFAULT 0,
+    total          INTEGER NOT NULL DEFAULT 0,
+    error          TEXT NOT NULL DEFAULT '',
+    created_at     DATETIME NOT NULL,
+    started_at     DATETIME,
+    finished_at    DATETIME
+);
+CREATE INDEX sync_runs_account ON sync_runs (account_id, id);
+CREATE INDEX sync_runs_org ON sync_runs (org_id, id);
+
+CREATE TABLE sync_events (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES sync_runs (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    contact_id INTEGER NOT NULL DEFAULT 0, -- no foreign key: the contact may be purged later
+    message    TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX sync_events_run ON sync_events (run_id, id);
+
+-- The "owned" scope asks "what of this owner changed since version N".
+CREATE INDEX contacts_owner_version ON contacts (org_id, owner_id, version);
