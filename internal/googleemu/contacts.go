@@ -315,12 +315,18 @@ func (c *contact) clone() *contact {
 // commit stores a new contact, or an updated copy in place of the original.
 // Called with e.mu held.
 func (e *Emulator) commit(a *account, ct *contact, now time.Time) {
+	if a.Contacts[ct.ID] == nil {
+		a.live++
+	}
 	a.Contacts[ct.ID] = ct
 	a.touch(ct, now)
 }
 
 // deleteLocked turns ct into a tombstone that incremental listings return.
 func (e *Emulator) deleteLocked(a *account, ct *contact, now time.Time) {
+	if !ct.Deleted {
+		a.live--
+	}
 	ct.Deleted = true
 	ct.Fields = nil
 	ct.Groups = nil

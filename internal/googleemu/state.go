@@ -34,6 +34,7 @@ type account struct {
 	Contacts map[uint64]*contact `json:"contacts"`
 	Groups   map[string]*group   `json:"groups"`
 	Created  time.Time           `json:"created"`
+	live     int                 // live (not deleted) contacts, recomputed on load
 }
 
 type contact struct {
@@ -164,14 +165,15 @@ func (a *account) touchGroup(g *group, now time.Time) {
 	g.Updated = now
 }
 
-func (a *account) liveContacts() int {
-	n := 0
+func (a *account) liveContacts() int { return a.live }
+
+func (a *account) countLive() {
+	a.live = 0
 	for _, c := range a.Contacts {
 		if !c.Deleted {
-			n++
+			a.live++
 		}
 	}
-	return n
 }
 
 // contactByName finds a live contact by resource name.

@@ -48,6 +48,7 @@ func (e *Emulator) load() error {
 	for _, a := range st.Accounts {
 		fill(&a.Contacts)
 		fill(&a.Groups)
+		a.countLive()
 	}
 	e.st = st
 	e.clockOff = 0
