@@ -243,3 +243,29 @@ func TestListCapsEmailsAndPhones(t *testing.T) {
 		t.Fatalf("list: %d emails, %v", len(res.Connections[0].EmailAddresses), err)
 	}
 }
+
+func TestConcurrentClients(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	errs := make(chan error, 40)
+	for i := 0; i < 20; i++ {
+		go func() {
+			_, err := svc.People.CreateContact(&people.Person{Names: []*people.Name{{GivenName: fmt.Sprint("c", i)}}}).Do()
+			errs <- err
+		}()
+		go func() {
+			_, err := svc.People.Connections.List("people/me").PersonFields("names").RequestSyncToken(true).Do()
+			errs <- err
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got, _ := s.Contacts(alice); len(got) != 20 {
+		t.Errorf("%d contacts", len(got))
+	}
+	if n := s.Calls("people.createContact"); n != 20 {
+		t.Errorf("%d create calls logged", n)
+	}
+}
