@@ -1,0 +1,301 @@
+package contactsync
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/google"
+)
+
+// pull brings Google's changes into the CRM: the whole listing the first time
+// (or when the sync token expired), the changes since the last token
+// otherwise. Pages are applied as they come; applying one twice changes
+// nothing, so a listing cut off midway is simply listed again next time, and
+// the new sync token is kept only once the last page is applied.
+func (r *run) pull(ctx context.Context) error {
+	r.rec.Phase = "Reading changes from Google"
+	token := r.state.SyncToken
+	for {
+		seen := map[string]bool{}
+		err := r.listAll(ctx, token, seen)
+		if err != nil && token != "" && google.Classify(err) == google.KindExpiredSyncToken {
+			// Full listing that merges; nothing is wiped and recreated.
+			r.log.Info("sync token expired, listing everything", "account", r.acct.ID)
+			token = ""
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if token == "" {
+			// A full listing shows every contact: linked ones not in it were
+			// deleted in Google while no token covered them.
+			if err := r.dropUnseen(ctx, seen); err != nil {
+				return err
+			}
+		}
+		return r.checkpoint(ctx)
+	}
+}
+
+func (r *run) listAll(ctx context.Context, token string, seen map[string]bool) error {
+	pageToken := ""
+	for {
+		var resp *people.ListConnectionsResponse
+		err := r.call(ctx, func() (err error) { resp, err = r.g.ListConnections(ctx, token, pageToken); return err })
+		if err != nil {
+			return err
+		}
+		if token == "" && pageToken == "" && resp.TotalItems > 0 {
+			r.rec.Total = int(resp.TotalItems)
+		}
+		for _, p := range resp.Connections {
+			seen[p.ResourceName] = true
+		}
+		if err := r.applyPage(ctx, resp.Connections); err != nil {
+			return err
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+		if resp.NextPageToken == "" {
+			r.state.SyncToken = resp.NextSyncToken
+			return nil
+		}
+		pageToken = resp.NextPageToken
+	}
+}
+
+// applyPage applies one page of listed people: index them all, then handle
+// deletions, group departures, linked contacts and new group members.
+func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
+	if len(persons) == 0 {
+		return nil
+	}
+	var index []IndexedPerson
+	var gone, names []string
+	for _, p := range persons {
+		names = append(names, p.ResourceName)
+		if p.Metadata != nil {
+			names = append(names, p.Metadata.PreviousResourceNames...)
+		}
+		if isDeleted(p) {
+			gone = append(gone, p.ResourceName)
+			continue
+		}
+		index = append(index, IndexedPerson{ResourceName: p.ResourceName, Emails: personEmails(p),
+			CRMID: crmIDOf(p), InGroup: inGroup(p, r.group)})
+	}
+	if err := r.store.IndexPeople(ctx, r.acct.ID, index); err != nil {
+		return err
+	}
+	if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {
+		return err
+	}
+	links, err := r.store.LinksByResource(ctx, r.acct.ID, names)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*Link{}
+	for _, l := range links {
+		byName[l.ResourceName] = l
+	}
+	var pending []*pendingUpdate
+	for _, p := range persons {
+		r.rec.Done++
+		l := linkOf(byName, p)
+		switch {
+		case isDeleted(p):
+			if l != nil {
+				if err := r.googleDeleted(ctx, l); err != nil {
+					return err
+				}
+			}
+		case !inGroup(p, r.group):
+			if l != nil {
+				if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+					return err
+				}
+				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays).")
+			}
+		default:
+			pu, err := r.pullMember(ctx, p, l)
+			if err != nil {
+				return err
+			}
+			if pu != nil {
+				pending = append(pending, pu)
+			}
+		}
+	}
+	return r.sendUpdates(ctx, pending)
+}
+
+// linkOf finds the link of a person, re-keying it when Google changed the
+// person's resource name (profile linking: people-api.md §3).
+func linkOf(byName map[string]*Link, p *people.Person) *Link {
+	if l := byName[p.ResourceName]; l != nil {
+		return l
+	}
+	if p.Metadata != nil {
+		for _, old := range p.Metadata.PreviousResourceNames {
+			if l := byName[old]; l != nil {
+				l.ResourceName = p.ResourceName
+				return l
+			}
+		}
+	}
+	return nil
+}
+
+// pullMember reconciles a group member: with its linked contact, or with the
+// CRM contact it matches (its clientData id, then its emails), or as a new CRM
+// contact.
+func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link) (*pendingUpdate, error) {
+	if l == nil {
+		c, err := r.matchPerson(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return nil, r.createFromGoogle(ctx, p)
+		}
+		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
+	}
+	cs, err := r.store.FindContacts(ctx, r.acct.OrgID, []int64{l.ContactID})
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, r.store.DeleteLink(ctx, r.acct.ID, l.ContactID) // purged from the CRM
+	}
+	if cs[0].DeletedAt != nil {
+		return nil, nil // in the CRM trash: push deletes or ungroups it
+	}
+	return r.reconcile(ctx, cs[0], p, l)
+}
+
+// matchPerson finds the unlinked CRM contact a new group member stands for.
+func (r *run) matchPerson(ctx context.Context, p *people.Person) (*crm.Contact, error) {
+	if id := crmIDOf(p); id != 0 {
+		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, []int64{id})
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) == 1 && cs[0].DeletedAt == nil && r.inScope(cs[0]) {
+			if free, err := r.unlinked(ctx, cs[0].ID); err != nil || free {
+				return cs[0], err
+			}
+		}
+	}
+	emails := personEmails(p)
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	cs, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs { // oldest first: DESIGN.md §3
+		free, err := r.unlinked(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if free {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *run) unlinked(ctx context.Context, contactID int64) (bool, error) {
+	ls, err := r.store.LinksByContact(ctx, r.acct.ID, []int64{contactID})
+	return len(ls) == 0, err
+}
+
+func (r *run) inScope(c *crm.Contact) bool { return r.owner == 0 || c.OwnerID == r.owner }
+
+// createFromGoogle creates the CRM contact of a new group member, owned by
+// the connecting user, with Google's business fields in its Note block.
+func (r *run) createFromGoogle(ctx context.Context, p *people.Person) error {
+	v := PersonView(p)
+	c := &crm.Contact{OrgID: r.acct.OrgID, OwnerID: r.acct.UserID}
+	setTwoWay(c, v)
+	c.Note = WithNoteBlock("", r.opts.Phones.GoogleOnlyBusiness(View{}, v))
+	if err := r.store.CreateContact(ctx, c); err != nil {
+		if crm.ErrorCode(err) == crm.EINVALID {
+			r.rec.Counts.Skipped++
+			r.event(crm.EventSkipped, 0, fmt.Sprintf("Google contact %q not imported: %s", displayName(v, p), crm.ErrorFields(err)))
+			return nil
+		}
+		return err
+	}
+	r.rec.Counts.CRMCreated++
+	return r.store.SaveLink(ctx, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, ETag: p.Etag,
+		BaseCRM: ContactView(c), BaseGoogle: v, SyncedVersion: c.Version})
+}
+
+// googleDeleted handles a Google contact deleted in Google: its CRM contact
+// goes to the trash (restorable), unless the account only unlinks.
+func (r *run) googleDeleted(ctx context.Context, l *Link) error {
+	if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+		return err
+	}
+	if r.acct.DeleteMode == crm.DeleteUnlink {
+		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays).")
+		return nil
+	}
+	err := r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.rec.Counts.CRMDeleted++
+	r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: moved to the CRM trash (restore it to bring it back).")
+	return nil
+}
+
+// dropUnseen treats linked contacts missing from a full listing as deleted
+// in Google.
+func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
+	var after int64
+	for {
+		links, err := r.store.ListLinks(ctx, r.acct.ID, after, 1000)
+		if err != nil || len(links) == 0 {
+			return err
+		}
+		for _, l := range links {
+			after = l.ContactID
+			if !seen[l.ResourceName] {
+				if err := r.googleDeleted(ctx, l); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+func displayName(v View, p *people.Person) string {
+	if n := v.FirstName + " " + v.LastName; n != " " {
+		return n
+	}
+	return p.ResourceName
+}
+
+// emailsAll returns every email of the person (CONTACT source), in match form.
+func personEmails(p *people.Person) []string {
+	var out []string
+	for _, e := range p.EmailAddresses {
+		if e != nil && fromContact(e.Metadata) {
+			if k := EmailKey(e.Value); k != "" {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+package contactsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/google"
+)
+
+// push sends the CRM's changes since the account's checkpoint to Google, in
+// batches of MaxBatchMutate contacts, checkpointing after each.
+func (r *run) push(ctx context.Context) error {
+	r.rec.Phase = "Sending CRM changes to Google"
+	redo := 0
+	for {
+		cs, err := r.store.ContactsChangedSince(ctx, r.acct.OrgID, r.owner, r.state.CRMVersion, MaxBatchMutate)
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		err = r.pushBatch(ctx, cs)
+		if errors.Is(err, errRedoBatch) && redo < 3 {
+			redo++
+			continue // the batch again, now that lost creates are linked
+		}
+		if err != nil {
+			return err
+		}
+		redo = 0
+		r.state.CRMVersion = cs[len(cs)-1].Version
+		if err := r.checkpoint(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// pushBatch sorts a batch of changed contacts into deletions, updates of
+// linked contacts, links to existing Google contacts, and creates.
+func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	links, err := r.store.LinksByContact(ctx, r.acct.ID, ids)
+	if err != nil {
+		return err
+	}
+	byContact := map[int64]*Link{}
+	for _, l := range links {
+		byContact[l.ContactID] = l
+	}
+	var (
+		toGet               = map[string]*crm.Contact{} // resource name → contact
+		getLinks            = map[string]*Link{}
+		toDelete, toUngroup []*Link
+		toCreate            []*crm.Contact
+		toGroup             []string
+	)
+	for _, c := range cs {
+		r.rec.Done++
+		l := byContact[c.ID]
+		switch {
+		case l != nil && c.DeletedAt != nil:
+			switch {
+			case r.acct.DeleteMode == crm.DeleteUnlink:
+				if err := r.store.DeleteLink(ctx, r.acct.ID, c.ID); err != nil {
+					return err
+				}
+			case l.CreatedByCRM:
+				toDelete = append(toDelete, l)
+			default:
+				toUngroup = append(toUngroup, l)
+			}
+		case l != nil && l.SyncedVersion == c.Version:
+			// Our own write from Google, or nothing the phone shows.
+		case l != nil:
+			toGet[l.ResourceName], getLinks[l.ResourceName] = c, l
+		case c.DeletedAt != nil:
+		default:
+			target, err := r.matchContact(ctx, c)
+			if err != nil {
+				return err
+			}
+			switch {
+			case target == nil:
+				toCreate = append(toCreate, c)
+			case target.ResourceName == "":
+				// a duplicate, reported by matchContact
+			default:
+				nl := &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: target.ResourceName, CreatedByCRM: target.CRMID == c.ID}
+				toGet[nl.ResourceName], getLinks[nl.ResourceName] = c, nl
+				if !target.InGroup {
+					toGroup = append(toGroup, target.ResourceName)
+				}
+			}
+		}
+	}
+	if err := r.modifyGroup(ctx, toGroup, nil); err != nil {
+		return err
+	}
+	if err := r.updateLinked(ctx, toGet, getLinks); err != nil {
+		return err
+	}
+	if err := r.removeFromGoogle(ctx, toDelete, toUngroup); err != nil {
+		return err
+	}
+	return r.createInGoogle(ctx, toCreate)
+}
+
+// matchContact decides what an unlinked CRM contact becomes in Google: nil to
+// create it, an indexed person to link to (one carrying its id from an
+// earlier create, or one with a matching email, in the group or not), or a
+// zero IndexedPerson when it is a duplicate to skip.
+func (r *run) matchContact(ctx context.Context, c *crm.Contact) (*IndexedPerson, error) {
+	emails := ContactView(c).Emails()
+	if len(emails) > 0 {
+		same, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
+		if err != nil {
+			return nil, err
+		}
+		if len(same) > 0 && same[0].ID != c.ID {
+			r.rec.Counts.Duplicates++
+			r.event(crm.EventDuplicateEmail, c.ID, fmt.Sprintf("Shares an email with %s (created earlier), which is the one synchronized; this contact is not.", same[0].Name()))
+			return &IndexedPerson{}, nil
+		}
+	}
+	own, err := r.store.PeopleByCRMID(ctx, r.acct.ID, []int64{c.ID})
+	if err != nil {
+		return nil, err
+	}
+	candidates := own
+	if len(candidates) == 0 && len(emails) > 0 {
+		if candidates, err = r.store.PeopleByEmail(ctx, r.acct.ID, emails); err != nil {
+			return nil, err
+		}
+	}
+	for i := range candidates {
+		ls, err := r.store.LinksByResource(ctx, r.acct.ID, []string{candidates[i].ResourceName})
+		if err != nil {
+			return nil, err
+		}
+		if len(ls) == 0 {
+			return &candidates[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// updateLinked reads the linked people (read-modify-write keeps every entry
+// the CRM does not manage) and merges each with its contact.
+func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, links map[string]*Link) error {
+	names := make([]string, 0, len(toGet))
+	for n := range toGet {
+		names = append(names, n)
+	}
+	var pending []*pendingUpdate
+	for _, batch := range chunks(names, MaxBatchMutate) {
+		var got []*people.Person
+		if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, batch); return err }); err != nil {
+			return err
+		}
+		found := map[string]bool{}
+		for _, p := range got {
+			found[p.ResourceName] = true
+			pu, err := r.reconcile(ctx, toGet[p.ResourceName], p, links[p.ResourceName])
+			if err != nil {
+				return err
+			}
+			if pu != nil {
+				pending = append(pending, pu)
+			}
+		}
+		for _, n := range batch {
+			if !found[n] {
+				// Deleted in Google since it was listed: the next listing's
+				// tombstone trashes it; unlink now so it is not updated.
+				if err := r.store.DeleteLink(ctx, r.acct.ID, links[n].ContactID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return r.sendUpdates(ctx, pending)
+}
+
+// createInGoogle creates Google contacts for CRM contacts, in the group and in
+// My Contacts, each carrying its CRM id in clientData. A create whose answer
+// is lost may have happened: the account's contacts are listed again to find
+// it by that id before anything is created twice.
+func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
+	for _, batch := range chunks(cs, MaxBatchMutate) {
+		persons := make([]*people.Person, len(batch))
+		for i, c := range batch {
+			p := &people.Person{
+				ClientData: []*people.ClientData{{Key: ClientDataKey, Value: strconv.FormatInt(c.ID, 10)}},
+				Memberships: []*people.Membership{
+					{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: r.group}},
+					{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: "contactGroups/myContacts"}},
+				},
+			}
+			r.opts.Phones.ApplyView(p, ContactView(c))
+			persons[i] = p
+		}
+		created, err := r.create(ctx, persons)
+		switch google.Classify(err) {
+		case google.KindAmbiguous, google.KindRetry:
+			return r.recoverCreates(ctx, len(batch), err)
+		case google.KindContactLimit:
+			r.rec.Counts.Skipped += len(batch)
+			r.event(crm.EventError, 0, fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created.", len(batch)))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for i, p := range created {
+			c := batch[i]
+			if err := r.store.SaveLink(ctx, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
+				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true}); err != nil {
+				return err
+			}
+			r.rec.Counts.GoogleCreated++
+		}
+	}
+	return nil
+}
+
+// create sends one batch create. Unlike other calls it retries only 429,
+// which Google answers before doing anything: after a 5xx or a lost answer
+// the contacts may exist, and only recoverCreates may tell.
+func (r *run) create(ctx context.Context, persons []*people.Person) ([]*people.Person, error) {
+	for attempt := 0; ; attempt++ {
+		created, err := r.g.BatchCreate(ctx, persons)
+		if err == nil || google.StatusCode(err) != 429 {
+			return created, err
+		}
+		wait := r.backoff.Delay(attempt, err)
+		if r.opts.Now().Add(wait).After(r.deadline) {
+			return nil, fmt.Errorf("%w: %w", errBudget, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// errRedoBatch asks push to process the same batch again.
+var errRedoBatch = errors.New("redo batch")
+
+// recoverCreates runs after a create that may or may not have happened. A
+// full listing finds every contact carrying a clientData id and links it (see
+// pull); push then redoes the batch and creates only what is still missing.
+func (r *run) recoverCreates(ctx context.Context, n int, cause error) error {
+	if errors.Is(cause, errBudget) {
+		return cause
+	}
+	r.log.Warn("create answer lost, listing again to find what was created", "account", r.acct.ID, "contacts", n, "err", cause)
+	r.state.SyncToken = ""
+	if err := r.pull(ctx); err != nil {
+		return err
+	}
+	r.rec.Phase = "Sending CRM changes to Google"
+	return errRedoBatch
+}
+
+// removeFromGoogle applies CRM trash to Google: contacts the CRM created are
+// deleted, others only leave the group (DESIGN.md §3, "Deletions").
+func (r *run) removeFromGoogle(ctx context.Context, toDelete, toUngroup []*Link) error {
+	for _, batch := range chunks(toDelete, MaxBatchDelete) {
+		names := make([]string, len(batch))
+		for i, l := range batch {
+			names[i] = l.ResourceName
+		}
+		err := r.call(ctx, func() error { return r.g.BatchDelete(ctx, names) })
+		if err != nil && google.Classify(err) != google.KindNotFound {
+			return err
+		}
+		if err := r.dropLinks(ctx, batch, "Moved to the CRM trash: deleted in Google."); err != nil {
+			return err
+		}
+		r.rec.Counts.GoogleDeleted += len(batch)
+	}
+	names := make([]string, len(toUngroup))
+	for i, l := range toUngroup {
+		names[i] = l.ResourceName
+	}
+	if err := r.modifyGroup(ctx, nil, names); err != nil {
+		return err
+	}
+	r.rec.Counts.GoogleDeleted += len(toUngroup)
+	return r.dropLinks(ctx, toUngroup, "Moved to the CRM trash: removed from the Google group (the Google contact stays).")
+}
+
+func (r *run) dropLinks(ctx context.Context, links []*Link, msg string) error {
+	for _, l := range links {
+		if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+			return err
+		}
+		r.event(crm.EventDeleted, l.ContactID, msg)
+	}
+	return nil
+}
+
+// modifyGroup adds people to and removes people from the account's group.
+func (r *run) modifyGroup(ctx context.Context, add, remove []string) error {
+	gaveMyContacts := false
+	for len(add)+len(remove) > 0 {
+		a := add[:min(len(add), MaxModify)]
+		rm := remove[:min(len(remove), MaxModify-len(a))]
+		add, remove = add[len(a):], remove[len(rm):]
+		var resp *people.ModifyContactGroupMembersResponse
+		if err := r.call(ctx, func() (err error) { resp, err = r.g.ModifyMembers(ctx, r.group, a, rm); return err }); err != nil {
+			return err
+		}
+		if last := resp.CanNotRemoveLastContactGroupResourceNames; len(last) > 0 && !gaveMyContacts {
+			gaveMyContacts = true
+			// A contact must keep a group: give it My Contacts, then leave ours.
+			if err := r.call(ctx, func() error {
+				_, err := r.g.ModifyMembers(ctx, "contactGroups/myContacts", last, nil)
+				return err
+			}); err != nil {
+				return err
+			}
+			remove = append(remove, last...)
+		}
+	}
+	return nil
+}
