@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/googleemu"
 )
 
 // App is one invocation of the binary: its streams and environment.
@@ -64,7 +65,7 @@ func (a *App) run(ctx context.Context, args []string) error {
 	case "demo":
 		return a.demo(ctx, rest)
 	case "google-emulator":
-		return errors.New("google-emulator: not built yet")
+		return googleemu.Command(ctx, rest, a.Stdout, a.Stderr)
 	case "user":
 		if len(rest) > 0 && rest[0] == "add" {
 			return a.userAdd(ctx, rest[1:])
