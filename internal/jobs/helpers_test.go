@@ -180,3 +180,5 @@ func mustRuns(t *testing.T, db *store.DB, a *crm.GoogleAccount) []*crm.SyncRun {
 	}
 	return runs
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

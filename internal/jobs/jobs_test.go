@@ -161,3 +161,51 @@ func waitIdle(t *testing.T, q *Queue, a *crm.GoogleAccount) {
 		return job == nil
 	})
 }
+
+// Jobs live in the database: a sync enqueued while no queue works survives
+// until one starts, and a sync cancelled by a stop that runs out of patience
+// is run again, with the same run, by the next queue.
+func TestJobsSurviveRestart(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			db := mustOpen(t, engine)
+			as := mustAccounts(t, db, 2)
+			ctx := context.Background()
+
+			// A sync that only ends when cancelled.
+			stuck := newRecorder(db)
+			stuck.release = make(chan struct{})
+			q1, err := Start(ctx, db, Config{RunSync: stuck.RunSync, PollInterval: 50 * time.Millisecond, Logger: discard()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cancelled, err := q1.EnqueueSync(ctx, as[0].OrgID, as[0].ID, "manual")
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "the sync to start", func() bool { return len(stuck.runsOf(as[0].ID)) == 1 })
+			stopCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			if err := q1.Stop(stopCtx); err != nil {
+				t.Fatalf("stop with a stuck job: %v", err)
+			}
+			// Enqueued with no queue working.
+			waiting, err := q1.EnqueueSync(ctx, as[1].OrgID, as[1].ID, "manual")
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			rec := newRecorder(db)
+			mustStart(t, db, Config{RunSync: rec.RunSync})
+			waitFor(t, 10*time.Second, "both syncs after the restart", func() bool {
+				return len(rec.runsOf(as[0].ID)) == 1 && len(rec.runsOf(as[1].ID)) == 1
+			})
+			if got := rec.runsOf(as[0].ID)[0]; got != cancelled {
+				t.Errorf("cancelled sync ran again as run %d, want %d", got, cancelled)
+			}
+			if got := rec.runsOf(as[1].ID)[0]; got != waiting {
+				t.Errorf("waiting sync ran as run %d, want %d", got, waiting)
+			}
+		})
+	}
+}
