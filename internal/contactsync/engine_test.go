@@ -20,7 +20,7 @@ import (
 // fixture is one CRM organization with a user who connected one Google
 // account of the emulator.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *store.DB
 	svc    crm.Services
@@ -33,7 +33,7 @@ type fixture struct {
 	client *google.Client
 }
 
-func newFixture(t *testing.T, engine string) *fixture {
+func newFixture(t testing.TB, engine string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, engine)

@@ -103,6 +103,10 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 	for _, l := range links {
 		byName[l.ResourceName] = l
 	}
+	m, err := r.prefetchPage(ctx, persons, byName)
+	if err != nil {
+		return err
+	}
 	var pending []*pendingUpdate
 	for _, p := range persons {
 		r.rec.Done++
@@ -122,7 +126,7 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays).")
 			}
 		default:
-			pu, err := r.pullMember(ctx, p, l)
+			pu, err := r.pullMember(ctx, p, l, m)
 			if err != nil {
 				return err
 			}
@@ -151,69 +155,116 @@ func linkOf(byName map[string]*Link, p *people.Person) *Link {
 	return nil
 }
 
-// pullMember reconciles a group member: with its linked contact, or with the
-// CRM contact it matches (its clientData id, then its emails), or as a new CRM
-// contact.
-func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link) (*pendingUpdate, error) {
-	if l == nil {
-		c, err := r.matchPerson(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		if c == nil {
-			return nil, r.createFromGoogle(ctx, p)
-		}
-		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
-	}
-	cs, err := r.store.FindContacts(ctx, r.acct.OrgID, []int64{l.ContactID})
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, r.store.DeleteLink(ctx, r.acct.ID, l.ContactID) // purged from the CRM
-	}
-	if cs[0].DeletedAt != nil {
-		return nil, nil // in the CRM trash: push deletes or ungroups it
-	}
-	return r.reconcile(ctx, cs[0], p, l)
+// pageContacts holds the CRM contacts a page of people may need, read in a
+// few queries instead of several per person.
+type pageContacts struct {
+	byID    map[int64]*crm.Contact   // linked contacts and clientData ids
+	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
+	taken   map[int64]bool            // contacts already linked in this account
 }
 
-// matchPerson finds the unlinked CRM contact a new group member stands for.
-func (r *run) matchPerson(ctx context.Context, p *people.Person) (*crm.Contact, error) {
-	if id := crmIDOf(p); id != 0 {
-		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, []int64{id})
+func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
+	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{}}
+	var ids []int64
+	var emails []string
+	for _, p := range persons {
+		if isDeleted(p) || !inGroup(p, r.group) {
+			continue
+		}
+		if l := linkOf(byName, p); l != nil {
+			ids = append(ids, l.ContactID)
+			continue
+		}
+		if id := crmIDOf(p); id != 0 {
+			ids = append(ids, id)
+		}
+		emails = append(emails, personEmails(p)...)
+	}
+	if len(ids) > 0 {
+		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, ids)
 		if err != nil {
 			return nil, err
 		}
-		if len(cs) == 1 && cs[0].DeletedAt == nil && r.inScope(cs[0]) {
-			if free, err := r.unlinked(ctx, cs[0].ID); err != nil || free {
-				return cs[0], err
+		for _, c := range cs {
+			m.byID[c.ID] = c
+		}
+	}
+	var candidates []int64
+	if len(emails) > 0 {
+		cs, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			candidates = append(candidates, c.ID)
+			for _, e := range ContactView(c).Emails() {
+				m.byEmail[e] = append(m.byEmail[e], c)
 			}
 		}
 	}
-	emails := personEmails(p)
-	if len(emails) == 0 {
-		return nil, nil
+	for _, c := range m.byID {
+		candidates = append(candidates, c.ID)
 	}
-	cs, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs { // oldest first: DESIGN.md §3
-		free, err := r.unlinked(ctx, c.ID)
+	if len(candidates) > 0 {
+		ls, err := r.store.LinksByContact(ctx, r.acct.ID, candidates)
 		if err != nil {
 			return nil, err
 		}
-		if free {
-			return c, nil
+		for _, l := range ls {
+			m.taken[l.ContactID] = true
 		}
 	}
-	return nil, nil
+	return m, nil
 }
 
-func (r *run) unlinked(ctx context.Context, contactID int64) (bool, error) {
-	ls, err := r.store.LinksByContact(ctx, r.acct.ID, []int64{contactID})
-	return len(ls) == 0, err
+// pullMember reconciles a group member: with its linked contact, or with the
+// CRM contact it matches (its clientData id, then its emails), or as a new CRM
+// contact.
+func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *pageContacts) (*pendingUpdate, error) {
+	if l == nil {
+		c := r.matchPerson(p, m)
+		if c == nil {
+			return nil, r.createFromGoogle(ctx, p)
+		}
+		m.taken[c.ID] = true
+		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
+	}
+	c := m.byID[l.ContactID]
+	if c == nil {
+		return nil, r.store.DeleteLink(ctx, r.acct.ID, l.ContactID) // purged from the CRM
+	}
+	if c.DeletedAt != nil {
+		return nil, nil // in the CRM trash: push deletes or ungroups it
+	}
+	return r.reconcile(ctx, c, p, l)
+}
+
+// matchPerson finds the unlinked CRM contact a new group member stands for:
+// the one whose id it carries, else the oldest sharing one of its emails.
+func (r *run) matchPerson(p *people.Person, m *pageContacts) *crm.Contact {
+	if c := m.byID[crmIDOf(p)]; c != nil && c.DeletedAt == nil && r.inScope(c) && !m.taken[c.ID] {
+		return c
+	}
+	var best *crm.Contact
+	for _, e := range personEmails(p) {
+		for _, c := range m.byEmail[e] {
+			if !m.taken[c.ID] && (best == nil || older(c, best)) {
+				best = c
+			}
+		}
+	}
+	if best != nil {
+		m.byID[best.ID] = best
+	}
+	return best
+}
+
+// older orders contacts by creation, the rule for shared emails.
+func older(a, b *crm.Contact) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	return a.ID < b.ID
 }
 
 func (r *run) inScope(c *crm.Contact) bool { return r.owner == 0 || c.OwnerID == r.owner }

@@ -58,7 +58,7 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		toGet               = map[string]*crm.Contact{} // resource name → contact
 		getLinks            = map[string]*Link{}
 		toDelete, toUngroup []*Link
-		toCreate            []*crm.Contact
+		toCreate, unlinked  []*crm.Contact
 		toGroup             []string
 	)
 	for _, c := range cs {
@@ -82,21 +82,25 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 			toGet[l.ResourceName], getLinks[l.ResourceName] = c, l
 		case c.DeletedAt != nil:
 		default:
-			target, err := r.matchContact(ctx, c)
-			if err != nil {
-				return err
-			}
-			switch {
-			case target == nil:
-				toCreate = append(toCreate, c)
-			case target.ResourceName == "":
-				// a duplicate, reported by matchContact
-			default:
-				nl := &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: target.ResourceName, CreatedByCRM: target.CRMID == c.ID}
-				toGet[nl.ResourceName], getLinks[nl.ResourceName] = c, nl
-				if !target.InGroup {
-					toGroup = append(toGroup, target.ResourceName)
-				}
+			unlinked = append(unlinked, c)
+		}
+	}
+	targets, err := r.matchContacts(ctx, unlinked)
+	if err != nil {
+		return err
+	}
+	for _, c := range unlinked {
+		target, ok := targets[c.ID]
+		switch {
+		case !ok:
+			toCreate = append(toCreate, c)
+		case target.ResourceName == "":
+			// a duplicate, reported by matchContacts
+		default:
+			nl := &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: target.ResourceName, CreatedByCRM: target.CRMID == c.ID}
+			toGet[nl.ResourceName], getLinks[nl.ResourceName] = c, nl
+			if !target.InGroup {
+				toGroup = append(toGroup, target.ResourceName)
 			}
 		}
 	}
@@ -112,43 +116,105 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 	return r.createInGoogle(ctx, toCreate)
 }
 
-// matchContact decides what an unlinked CRM contact becomes in Google: nil to
-// create it, an indexed person to link to (one carrying its id from an
-// earlier create, or one with a matching email, in the group or not), or a
-// zero IndexedPerson when it is a duplicate to skip.
-func (r *run) matchContact(ctx context.Context, c *crm.Contact) (*IndexedPerson, error) {
-	emails := ContactView(c).Emails()
+// matchContacts decides what unlinked CRM contacts become in Google. A
+// contact missing from the answer is to be created; one mapped to a zero
+// IndexedPerson is a duplicate to skip (an older contact has its email);
+// others are linked to the Google contact given: one carrying their id from
+// an earlier create, or one with a matching email, in the group or not.
+func (r *run) matchContacts(ctx context.Context, cs []*crm.Contact) (map[int64]IndexedPerson, error) {
+	out := map[int64]IndexedPerson{}
+	if len(cs) == 0 {
+		return out, nil
+	}
+	var emails []string
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		emails = append(emails, ContactView(c).Emails()...)
+	}
+	oldest := map[string]*crm.Contact{} // email → oldest live contact of the scope having it
+	byEmail := map[string][]IndexedPerson{}
 	if len(emails) > 0 {
 		same, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
 		if err != nil {
 			return nil, err
 		}
-		if len(same) > 0 && same[0].ID != c.ID {
-			r.rec.Counts.Duplicates++
-			r.event(crm.EventDuplicateEmail, c.ID, fmt.Sprintf("Shares an email with %s (created earlier), which is the one synchronized; this contact is not.", same[0].Name()))
-			return &IndexedPerson{}, nil
+		for _, c := range same {
+			for _, e := range ContactView(c).Emails() {
+				if o := oldest[e]; o == nil || older(c, o) {
+					oldest[e] = c
+				}
+			}
 		}
-	}
-	own, err := r.store.PeopleByCRMID(ctx, r.acct.ID, []int64{c.ID})
-	if err != nil {
-		return nil, err
-	}
-	candidates := own
-	if len(candidates) == 0 && len(emails) > 0 {
-		if candidates, err = r.store.PeopleByEmail(ctx, r.acct.ID, emails); err != nil {
-			return nil, err
-		}
-	}
-	for i := range candidates {
-		ls, err := r.store.LinksByResource(ctx, r.acct.ID, []string{candidates[i].ResourceName})
+		found, err := r.store.PeopleByEmail(ctx, r.acct.ID, emails)
 		if err != nil {
 			return nil, err
 		}
-		if len(ls) == 0 {
-			return &candidates[i], nil
+		for _, p := range found {
+			for _, e := range p.Emails {
+				byEmail[e] = append(byEmail[e], p)
+			}
 		}
 	}
-	return nil, nil
+	own, err := r.store.PeopleByCRMID(ctx, r.acct.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byCRMID := map[int64]IndexedPerson{}
+	var names []string
+	for _, p := range own {
+		byCRMID[p.CRMID] = p
+		names = append(names, p.ResourceName)
+	}
+	for _, ps := range byEmail {
+		for _, p := range ps {
+			names = append(names, p.ResourceName)
+		}
+	}
+	taken := map[string]bool{}
+	if len(names) > 0 {
+		ls, err := r.store.LinksByResource(ctx, r.acct.ID, names)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			taken[l.ResourceName] = true
+		}
+	}
+	for _, c := range cs {
+		emails := ContactView(c).Emails()
+		if dup := oldestOf(oldest, emails); dup != nil && dup.ID != c.ID {
+			r.rec.Counts.Duplicates++
+			r.event(crm.EventDuplicateEmail, c.ID, fmt.Sprintf("Shares an email with %s (created earlier), which is the one synchronized; this contact is not.", dup.Name()))
+			out[c.ID] = IndexedPerson{}
+			continue
+		}
+		candidates := []IndexedPerson{}
+		if p, ok := byCRMID[c.ID]; ok {
+			candidates = append(candidates, p)
+		}
+		for _, e := range emails {
+			candidates = append(candidates, byEmail[e]...)
+		}
+		for _, p := range candidates {
+			if !taken[p.ResourceName] {
+				taken[p.ResourceName] = true
+				out[c.ID] = p
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func oldestOf(oldest map[string]*crm.Contact, emails []string) *crm.Contact {
+	var best *crm.Contact
+	for _, e := range emails {
+		if c := oldest[e]; c != nil && (best == nil || older(c, best)) {
+			best = c
+		}
+	}
+	return best
 }
 
 // updateLinked reads the linked people (read-modify-write keeps every entry
