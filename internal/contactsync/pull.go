@@ -158,7 +158,7 @@ func linkOf(byName map[string]*Link, p *people.Person) *Link {
 // pageContacts holds the CRM contacts a page of people may need, read in a
 // few queries instead of several per person.
 type pageContacts struct {
-	byID    map[int64]*crm.Contact   // linked contacts and clientData ids
+	byID    map[int64]*crm.Contact    // linked contacts and clientData ids
 	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
 	taken   map[int64]bool            // contacts already linked in this account
 }
