@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
+	"simplecrm/internal/crm"
+	"simplecrm/internal/jobs"
 	"simplecrm/internal/server"
 	"simplecrm/internal/store"
 )
@@ -38,8 +42,13 @@ func (a *App) serve(ctx context.Context, args []string) error {
 	return a.runServer(ctx, cfg, db, l, log)
 }
 
-// runServer serves until ctx is cancelled.
+// runServer serves and runs the background jobs until ctx is cancelled, then
+// gives running jobs 30 s to finish before cancelling them.
 func (a *App) runServer(ctx context.Context, cfg *Config, db *store.DB, l net.Listener, log *slog.Logger) error {
+	q, err := jobs.Start(ctx, db, jobs.Config{Logger: log, SyncInterval: cfg.SyncInterval, RunSync: syncNotWired(db)})
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{
 		Services:      db.Services(),
 		DB:            db,
@@ -47,7 +56,19 @@ func (a *App) runServer(ctx context.Context, cfg *Config, db *store.DB, l net.Li
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	})
 	log.Info("simplecrm listening", "addr", l.Addr().String(), "url", cfg.BaseURL, "db", db.Engine())
-	return srv.Serve(ctx, l)
+	err = srv.Serve(ctx, l)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return errors.Join(err, q.Stop(stopCtx))
+}
+
+// syncNotWired stands in for the sync engine until it is wired here: it ends
+// each run as failed, so that the queue does not retry it.
+func syncNotWired(db *store.DB) func(ctx context.Context, accountID, runID int64) error {
+	return func(ctx context.Context, accountID, runID int64) error {
+		return db.SaveRunProgress(ctx, &crm.SyncRun{ID: runID, Status: crm.RunFailed,
+			Error: "Synchronization is not available in this build yet."})
+	}
 }
 
 // openMigrated opens the database and brings its schema up to date.
@@ -57,6 +78,10 @@ func openMigrated(ctx context.Context, dsn string, log *slog.Logger) (*store.DB,
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

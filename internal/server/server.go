@@ -1,6 +1,6 @@
 // Package server assembles Simple CRM's HTTP surface — the web UI, the REST API
-// and the operations endpoints — and runs it with the background jobs until
-// its context ends, then shuts down gracefully.
+// and the operations endpoints — and runs it until its context ends, then
+// shuts down gracefully. Background jobs run beside it (package jobs).
 package server
 
 import (
@@ -26,10 +26,6 @@ type Config struct {
 	DB            Pinger // checked by /readyz
 	Logger        *slog.Logger
 	SecureCookies bool // the base URL is https
-	// PurgeEvery is how often the trash purge job runs; 0 means hourly.
-	PurgeEvery time.Duration
-	// Now is the clock of the background jobs; nil means time.Now.
-	Now func() time.Time
 }
 
 // Pinger reports whether the database answers.
@@ -37,7 +33,7 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Server is the running product: HTTP handlers and background jobs.
+// Server is the running product's HTTP side.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
@@ -48,12 +44,6 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.PurgeEvery == 0 {
-		cfg.PurgeEvery = time.Hour
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	m := newMetrics()
@@ -73,8 +63,8 @@ func New(cfg Config) *Server {
 // Handler returns the root handler, for tests and for embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Serve serves on l and runs the background jobs until ctx is done, then stops
-// accepting requests and waits up to 15 s for those in flight.
+// Serve serves on l until ctx is done, then stops accepting requests and waits
+// up to 15 s for those in flight.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -82,13 +72,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	jobsCtx, stopJobs := context.WithCancel(ctx)
-	jobsDone := make(chan struct{})
-	go func() {
-		defer close(jobsDone)
-		s.runPurge(jobsCtx)
-	}()
-
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	var err error
@@ -100,8 +83,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}
-	stopJobs()
-	<-jobsDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -119,32 +100,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
-}
-
-// runPurge deletes, now and then every PurgeEvery, the contacts whose time in
-// the trash is over. Running it on every instance is harmless: the delete is
-// idempotent.
-func (s *Server) runPurge(ctx context.Context) {
-	t := time.NewTicker(s.cfg.PurgeEvery)
-	defer t.Stop()
-	for {
-		s.purgeOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Server) purgeOnce(ctx context.Context) {
-	n, err := s.cfg.Services.Contacts.PurgeTrash(ctx, s.cfg.Now().Add(-crm.TrashRetention))
-	switch {
-	case err != nil && ctx.Err() == nil:
-		s.log.Error("purge trash", "err", err)
-	case n > 0:
-		s.log.Info("purged trash", "contacts", n)
-	}
 }
 
 func limitBody(next http.Handler) http.Handler {

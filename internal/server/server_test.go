@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"simplecrm/internal/crm"
 	"simplecrm/internal/store/storetest"
 )
 
@@ -85,56 +84,5 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
-	}
-}
-
-// The purge job runs at start and deletes what has been in the trash longer
-// than the retention period, nothing else.
-func TestPurgeJobRunsAtStart(t *testing.T) {
-	db := storetest.Open(t, "sqlite")
-	svc := db.Services()
-	ctx := context.Background()
-	org, err := svc.Users.EnsureOrganization(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &crm.User{OrgID: org.ID, Email: "ann@acme.example", Role: crm.RoleAdmin, PasswordHash: "x"}
-	if err := svc.Users.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for _, name := range []string{"Trashed", "Kept"} {
-		c := &crm.Contact{OrgID: org.ID, OwnerID: u.ID, LastName: name}
-		if err := svc.Contacts.CreateContact(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, c.ID)
-	}
-	if err := svc.Contacts.TrashContact(ctx, org.ID, ids[0]); err != nil {
-		t.Fatal(err)
-	}
-
-	// Trashed just now: the purge of today keeps it.
-	New(Config{Services: svc, DB: db, Logger: slog.New(slog.DiscardHandler)}).purgeOnce(ctx)
-	if _, err := svc.Contacts.FindContact(ctx, org.ID, ids[0]); err != nil {
-		t.Fatalf("contact trashed today was purged: %v", err)
-	}
-	// A server started 31 days later purges it at start; the live contact stays.
-	later := time.Now().Add(crm.TrashRetention + 24*time.Hour)
-	_, stop := mustStart(t, Config{Services: svc, DB: db, Now: func() time.Time { return later }})
-	defer stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := svc.Contacts.FindContact(ctx, org.ID, ids[0])
-		if crm.ErrorCode(err) == crm.ENOTFOUND {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("contact trashed 31 days ago still there after 10s: err = %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if _, err := svc.Contacts.FindContact(ctx, org.ID, ids[1]); err != nil {
-		t.Fatalf("live contact lost: %v", err)
 	}
 }
