@@ -14,6 +14,7 @@ import (
 	"strconv"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/syncmobile"
 )
 
 // Config is what the UI needs from the server that mounts it.
@@ -22,6 +23,13 @@ type Config struct {
 	Logger   *slog.Logger
 	// SecureCookies marks cookies Secure; set it when the base URL is https.
 	SecureCookies bool
+	// Sync is Sync Mobile; nil answers its pages with "not available".
+	Sync *syncmobile.Service
+	// GoogleAuthURL is the OAuth authorization endpoint
+	// (SIMPLECRM_GOOGLE_AUTH_URL). Browsers apply the CSP form-action to the
+	// redirect that follows the "Sync Mobile" form, so its origin must be
+	// allowed there or the redirect to Google's account chooser is blocked.
+	GoogleAuthURL string
 }
 
 // maxBodyBytes bounds every request body: the largest form (a contact with a
@@ -32,8 +40,8 @@ const maxBodyBytes = 1 << 20
 var assets embed.FS
 
 // New returns the UI handler. Mount it at "/": it serves /login, /contacts,
-// /companies, /trash, /users, /tokens and /static/, and a 404 page for anything
-// else.
+// /companies, /trash, /users, /tokens, /google/ (Sync Mobile) and /static/,
+// and a 404 page for anything else.
 func New(cfg Config) http.Handler {
 	log := cfg.Logger
 	if log == nil {
@@ -45,6 +53,7 @@ func New(cfg Config) http.Handler {
 		secure:  cfg.SecureCookies,
 		pages:   mustParseTemplates(),
 		limiter: newLoginLimiter(),
+		sync:    cfg.Sync,
 	}
 	mux := http.NewServeMux()
 	h.routes(mux)
@@ -53,7 +62,7 @@ func New(cfg Config) http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, crm.Errorf(crm.EFORBIDDEN, "This request came from another site and was refused. Go back, reload the page and try again."))
 	}))
-	return securityHeaders(limitBody(csrf.Handler(mux)))
+	return securityHeaders(limitBody(csrf.Handler(mux)), originOf(cfg.GoogleAuthURL))
 }
 
 // handler carries the dependencies of every page.
@@ -63,6 +72,7 @@ type handler struct {
 	secure  bool
 	pages   map[string]pageTemplate
 	limiter *loginLimiter
+	sync    *syncmobile.Service
 }
 
 func (h *handler) routes(mux *http.ServeMux) {
@@ -103,6 +113,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /tokens", h.authed(h.listTokens))
 	mux.Handle("POST /tokens", h.authed(h.createToken))
 	mux.Handle("POST /tokens/{id}/revoke", h.authed(h.revokeToken))
+
+	h.googleRoutes(mux)
 
 	// Anything else is a friendly 404, with the navigation when logged in.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -182,11 +194,16 @@ func limitBody(next http.Handler) http.Handler {
 }
 
 // securityHeaders forbids framing (clickjacking), inline scripts and content
-// sniffing; every page only loads its own CSS and JS.
-func securityHeaders(next http.Handler) http.Handler {
+// sniffing; every page only loads its own CSS and JS. Forms may only post to
+// this site and, through its redirect, to Google's authorization page.
+func securityHeaders(next http.Handler, authOrigin string) http.Handler {
+	csp := "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	if authOrigin != "" {
+		csp += " " + authOrigin
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
