@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/syncmobile"
 )
 
 // Prefix is the path every route of this package lives under.
@@ -18,22 +19,25 @@ const Prefix = "/api/v1"
 
 // handler serves the REST API; New builds it.
 type handler struct {
-	svc crm.Services
-	log *slog.Logger
-	mux *http.ServeMux
+	svc  crm.Services
+	sync *syncmobile.Service // nil: the Sync Mobile routes answer 404
+	log  *slog.Logger
+	mux  *http.ServeMux
 }
 
 // New returns the REST API handler. It serves full paths (/api/v1/...), so
-// mount it on "/api/v1/" without stripping the prefix.
-func New(svc crm.Services, log *slog.Logger) http.Handler {
+// mount it on "/api/v1/" without stripping the prefix. sync serves the Google
+// account and sync run routes; without it they answer 404.
+func New(svc crm.Services, sync *syncmobile.Service, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{svc: svc, log: log, mux: http.NewServeMux()}
+	h := &handler{svc: svc, sync: sync, log: log, mux: http.NewServeMux()}
 	// Each resource registers its own routes from its own file, so that later
 	// resources (Google accounts, sync runs) are one new file and one line here.
 	h.companyRoutes()
 	h.contactRoutes()
+	h.googleRoutes()
 	return h
 }
 

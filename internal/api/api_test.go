@@ -32,7 +32,7 @@ func mustAPI(t testing.TB, engine string) *testAPI {
 	t.Helper()
 	db := storetest.Open(t, engine)
 	a := &testAPI{db: db, svc: db.Services(), log: &syncBuffer{}}
-	a.srv = httptest.NewServer(api.New(a.svc, slog.New(slog.NewTextHandler(a.log, nil))))
+	a.srv = httptest.NewServer(api.New(a.svc, nil, slog.New(slog.NewTextHandler(a.log, nil))))
 	t.Cleanup(a.srv.Close)
 	return a
 }

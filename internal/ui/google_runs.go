@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/syncmobile"
 )
 
 // Runs: the sync page with live progress and the end message, its events,
@@ -35,9 +36,7 @@ type runView struct {
 }
 
 // Finished reports whether the run has ended, either way.
-func (v runView) Finished() bool {
-	return v.Status == crm.RunSucceeded || v.Status == crm.RunFailed
-}
+func (v runView) Finished() bool { return syncmobile.Finished(v.SyncRun) }
 
 // Percent is the progress bar's value; 0 when the total is not known yet.
 func (v runView) Percent() int {
