@@ -46,7 +46,7 @@ func TestSyncMobileJourney(t *testing.T) {
 	}
 
 	// The finished run renders its end message on the server.
-	p := c.get("/google/runs/" + itoa(runID)).want(http.StatusOK, `id="end-message"`, "Sync finished", `id="duration"`)
+	p := c.get("/google/runs/"+itoa(runID)).want(http.StatusOK, `id="end-message"`, "Sync finished", `id="duration"`)
 	for id, want := range map[string]string{"crm-created": "1", "google-created": "1", "crm-deleted": "0", "conflicts": "0"} {
 		if !strings.Contains(p.Body, `id="`+id+`">`+want+`<`) {
 			t.Errorf("end message: %s is not %s\n%s", id, want, excerpt(p.Body))
