@@ -9,10 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"simplecrm/internal/crm"
+	"simplecrm/internal/contactsync"
+	"simplecrm/internal/google"
 	"simplecrm/internal/jobs"
 	"simplecrm/internal/server"
 	"simplecrm/internal/store"
+	"simplecrm/internal/syncmobile"
 )
 
 func (a *App) serve(ctx context.Context, args []string) error {
@@ -24,8 +26,8 @@ func (a *App) serve(ctx context.Context, args []string) error {
 	if err := cfg.resolve(); err != nil {
 		return err
 	}
-	// The key encrypts Google refresh tokens; make sure it exists (or is valid)
-	// at start rather than at the first connect.
+	// The key encrypts Google refresh tokens: check it before touching the
+	// database, so that a misconfigured PostgreSQL server fails fast.
 	if _, err := cfg.secretKey(); err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func (a *App) serve(ctx context.Context, args []string) error {
 // runServer serves and runs the background jobs until ctx is cancelled, then
 // gives running jobs 30 s to finish before cancelling them.
 func (a *App) runServer(ctx context.Context, cfg *Config, db *store.DB, l net.Listener, log *slog.Logger) error {
-	q, err := jobs.Start(ctx, db, jobs.Config{Logger: log, SyncInterval: cfg.SyncInterval, RunSync: syncNotWired(db)})
+	svc, q, err := startSync(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -54,6 +56,8 @@ func (a *App) runServer(ctx context.Context, cfg *Config, db *store.DB, l net.Li
 		DB:            db,
 		Logger:        log,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Sync:          svc,
+		GoogleAuthURL: cfg.GoogleAuthURL,
 	})
 	log.Info("simplecrm listening", "addr", l.Addr().String(), "url", cfg.BaseURL, "db", db.Engine())
 	err = srv.Serve(ctx, l)
@@ -62,13 +66,32 @@ func (a *App) runServer(ctx context.Context, cfg *Config, db *store.DB, l net.Li
 	return errors.Join(err, q.Stop(stopCtx))
 }
 
-// syncNotWired stands in for the sync engine until it is wired here: it ends
-// each run as failed, so that the queue does not retry it.
-func syncNotWired(db *store.DB) func(ctx context.Context, accountID, runID int64) error {
-	return func(ctx context.Context, accountID, runID int64) error {
-		return db.SaveRunProgress(ctx, &crm.SyncRun{ID: runID, Status: crm.RunFailed,
-			Error: "Synchronization is not available in this build yet."})
+// startSync builds Sync Mobile over db — the engine, the service, and the job
+// queue whose workers run it — and starts the queue.
+func startSync(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger) (*syncmobile.Service, *jobs.Queue, error) {
+	key, err := cfg.secretKey()
+	if err != nil {
+		return nil, nil, err
 	}
+	if err := db.SetSecretKey(key); err != nil {
+		return nil, nil, err
+	}
+	engine := contactsync.New(db, contactsync.Options{}, log)
+	svc := syncmobile.New(db, google.Config{
+		ClientID:     cfg.GoogleClient,
+		ClientSecret: cfg.GoogleSecret,
+		AuthURL:      cfg.GoogleAuthURL,
+		TokenURL:     cfg.GoogleToken,
+		RevokeURL:    cfg.GoogleRevoke,
+		APIURL:       cfg.GoogleAPI,
+		RedirectURL:  cfg.BaseURL + "/google/callback",
+	}, engine, log)
+	q, err := jobs.Start(ctx, db, jobs.Config{Logger: log, SyncInterval: cfg.SyncInterval, RunSync: svc.RunSync})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc.SetQueue(q)
+	return svc, q, nil
 }
 
 // openMigrated opens the database and brings its schema up to date.

@@ -14,6 +14,7 @@ import (
 
 	"simplecrm/internal/api"
 	"simplecrm/internal/crm"
+	"simplecrm/internal/syncmobile"
 	"simplecrm/internal/ui"
 )
 
@@ -26,6 +27,11 @@ type Config struct {
 	DB            Pinger // checked by /readyz
 	Logger        *slog.Logger
 	SecureCookies bool // the base URL is https
+	// Sync is Sync Mobile; nil leaves its pages and routes "not available".
+	Sync *syncmobile.Service
+	// GoogleAuthURL is Google's authorization endpoint, which the UI's
+	// content security policy must let forms redirect to.
+	GoogleAuthURL string
 }
 
 // Pinger reports whether the database answers.
@@ -54,8 +60,9 @@ func New(cfg Config) *Server {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", m.handler())
-	mux.Handle("/api/", api.New(cfg.Services, cfg.Logger))
-	mux.Handle("/", ui.New(ui.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies}))
+	mux.Handle("/api/", api.New(cfg.Services, cfg.Sync, cfg.Logger))
+	mux.Handle("/", ui.New(ui.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies,
+		Sync: cfg.Sync, GoogleAuthURL: cfg.GoogleAuthURL}))
 	s.handler = s.observe(m, limitBody(mux))
 	return s
 }
