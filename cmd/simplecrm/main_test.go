@@ -80,7 +80,13 @@ var listenRe = regexp.MustCompile(`msg="simplecrm listening" addr=(\S+)`)
 // the process gets SIGTERM at cleanup and must exit cleanly.
 func mustServe(t *testing.T, env []string) string {
 	t.Helper()
-	cmd := exec.Command(mustBuild(t), "serve", "--addr", "127.0.0.1:0")
+	return mustServeAt(t, env, "127.0.0.1:0")
+}
+
+// mustServeAt starts `simplecrm serve` listening on addr.
+func mustServeAt(t *testing.T, env []string, addr string) string {
+	t.Helper()
+	cmd := exec.Command(mustBuild(t), "serve", "--addr", addr)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -89,7 +95,7 @@ func mustServe(t *testing.T, env []string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr := make(chan string, 1)
+	listening := make(chan string, 1)
 	var logs bytes.Buffer
 	var logsMu sync.Mutex
 	go func() {
@@ -99,7 +105,7 @@ func mustServe(t *testing.T, env []string) string {
 			logs.WriteString(sc.Text() + "\n")
 			logsMu.Unlock()
 			if m := listenRe.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				listening <- m[1]
 			}
 		}
 	}()
@@ -121,7 +127,7 @@ func mustServe(t *testing.T, env []string) string {
 		}
 	})
 	select {
-	case a := <-addr:
+	case a := <-listening:
 		return "http://" + a
 	case <-done:
 		logsMu.Lock()

@@ -34,6 +34,7 @@ Usage:
   simplecrm google-emulator  run the Google OAuth + People API emulator
   simplecrm user add --org NAME --email EMAIL [--admin]   (password on stdin)
   simplecrm token create --email EMAIL [--name NAME]      (prints an API token)
+  simplecrm sync --email EMAIL [--account GOOGLE_EMAIL]   (sync now, with progress)
 
 Configuration comes from SIMPLECRM_* environment variables; see README.md.
 `
@@ -76,6 +77,8 @@ func (a *App) run(ctx context.Context, args []string) error {
 			return a.tokenCreate(ctx, rest[1:])
 		}
 		return errors.New("usage: simplecrm token create --email EMAIL [--name NAME]")
+	case "sync":
+		return a.syncCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(a.Stdout, usage)
 		return nil
@@ -93,6 +96,12 @@ func (a *App) newFlags(name string) *flag.FlagSet {
 
 func (a *App) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// quietLogger logs only warnings and errors, for commands that draw on the
+// terminal themselves.
+func (a *App) quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // oneLine turns an error into the single line the CLI prints: user-facing

@@ -94,6 +94,18 @@ func (q *Queue) enqueueLocked(ctx context.Context, tx *sql.Tx, orgID, accountID 
 	if err != nil {
 		return 0, err
 	}
+	// River marks a job completed a moment after its worker returns: a job
+	// still "running" whose run has finished is over, and must not be
+	// returned as the sync asked for. Wait for River to catch up.
+	for tries := 0; existing != nil && existing.State == rivertype.JobStateRunning && tries < 100; tries++ {
+		if done, err := q.runFinished(ctx, orgID, existing); err != nil || !done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+		if existing, err = q.pendingSync(ctx, tx, accountID); err != nil {
+			return 0, err
+		}
+	}
 	if existing != nil {
 		if existing.State == rivertype.JobStateRetryable {
 			if _, err := q.retryJob(ctx, tx, existing.ID); err != nil {
@@ -127,6 +139,19 @@ func (q *Queue) enqueueLocked(ctx context.Context, tx *sql.Tx, orgID, accountID 
 		return runIDOf(res.Job)
 	}
 	return run.ID, nil
+}
+
+// runFinished reports whether the run of a job has ended.
+func (q *Queue) runFinished(ctx context.Context, orgID int64, job *rivertype.JobRow) (bool, error) {
+	id, err := runIDOf(job)
+	if err != nil {
+		return false, err
+	}
+	run, err := q.db.Services().SyncRuns.FindSyncRun(ctx, orgID, id)
+	if err != nil {
+		return false, err
+	}
+	return run.Status == crm.RunSucceeded || run.Status == crm.RunFailed, nil
 }
 
 // pendingSync returns the account's sync job that waits, runs or waits for a

@@ -23,7 +23,13 @@ func EndMessage(run *crm.SyncRun) string {
 		b.WriteString("Sync " + run.Status)
 	}
 	if run.StartedAt != nil && run.FinishedAt != nil {
-		fmt.Fprintf(&b, " in %s", run.FinishedAt.Sub(*run.StartedAt).Round(100*time.Millisecond))
+		d := run.FinishedAt.Sub(*run.StartedAt)
+		if d < time.Second {
+			d = d.Round(time.Millisecond)
+		} else {
+			d = d.Round(100 * time.Millisecond)
+		}
+		fmt.Fprintf(&b, " in %s", d)
 	}
 	b.WriteString(".\n")
 	fmt.Fprintf(&b, "CRM: %d created, %d updated, %d moved to the trash.\n", c.CRMCreated, c.CRMUpdated, c.CRMDeleted)
