@@ -29,13 +29,16 @@ const (
 	sameVersionSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.org_id = $1 AND c.version = $2 AND c.id > $3`
 	// byEmailSQL finds live contacts by email through the two email indexes
 	// (whose predicates the "<> ''" conditions repeat, so that the planners
-	// use them). The emails' placeholders fill both %s; an owner condition
-	// may follow.
+	// use them). Both arms are scoped by organization, so the outer query
+	// needs no org_id: with one, SQLite scans the organization's contacts
+	// instead of fetching the few matches by id. The emails' placeholders
+	// fill both %s; an owner condition may follow.
 	byEmailSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.id IN (
 			SELECT id FROM contacts WHERE org_id = $1 AND personal_email <> '' AND lower(personal_email) IN (%s)
 			UNION
-			SELECT contact_id FROM employments WHERE work_email <> '' AND lower(work_email) IN (%s))
-		AND c.org_id = $1 AND c.deleted_at IS NULL`
+			SELECT e.contact_id FROM employments e JOIN contacts ec ON ec.id = e.contact_id
+			WHERE ec.org_id = $1 AND e.work_email <> '' AND lower(e.work_email) IN (%s))
+		AND c.deleted_at IS NULL`
 	findContactsSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.org_id = $1 AND c.id IN `
 
 	selectStateSQL = `SELECT crm_version, sync_token, group_resource FROM google_accounts WHERE id = $1`
