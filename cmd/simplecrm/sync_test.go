@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"html"
-	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +61,10 @@ func TestSyncMobileJourney(t *testing.T) {
 			}
 			api.do("POST", "/api/v1/google-accounts/connect", ``, 200, &conn)
 			browser := mustLogin(t, base, "ann@acme.example", "s3cret-passw0rd")
-			landed := consentInEmulator(t, browser, conn.AuthorizationURL, "ann@gmail.example")
+			landed, err := googleemu.ClickThrough(browser, conn.AuthorizationURL, "ann@gmail.example", true, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !strings.HasPrefix(landed, base+"/google/runs/") {
 				t.Fatalf("after consent the browser landed on %s", landed)
 			}
@@ -174,66 +174,4 @@ func mustLogin(t *testing.T, base, email, pw string) *http.Client {
 	}
 	resp.Body.Close()
 	return c
-}
-
-var (
-	hiddenRe  = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-	grantedRe = regexp.MustCompile(`<input type="checkbox" name="granted" value="([^"]+)"`)
-)
-
-// consentInEmulator does what a person does on Google's pages: pick the
-// account in the chooser, then allow. It returns the URL the browser lands on.
-func consentInEmulator(t *testing.T, browser *http.Client, authURL, email string) string {
-	t.Helper()
-	page := get(t, browser, authURL)
-	u, _ := url.Parse(authURL)
-	origin := u.Scheme + "://" + u.Host
-	form := hiddenFields(page.body)
-	form.Set("email", email)
-	page = post(t, browser, origin+"/o/oauth2/v2/auth/choose", form)
-	form = hiddenFields(page.body)
-	for _, m := range grantedRe.FindAllStringSubmatch(page.body, -1) {
-		form.Add("granted", html.UnescapeString(m[1]))
-	}
-	form.Set("action", "allow")
-	page = post(t, browser, origin+"/o/oauth2/v2/auth/consent", form)
-	return page.url
-}
-
-type fetched struct {
-	url  string
-	body string
-}
-
-func get(t *testing.T, c *http.Client, u string) fetched {
-	t.Helper()
-	resp, err := c.Get(u)
-	return read(t, resp, err)
-}
-
-func post(t *testing.T, c *http.Client, u string, form url.Values) fetched {
-	t.Helper()
-	resp, err := c.PostForm(u, form)
-	return read(t, resp, err)
-}
-
-func read(t *testing.T, resp *http.Response, err error) fetched {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("%s: %d\n%s", resp.Request.URL, resp.StatusCode, b)
-	}
-	return fetched{url: resp.Request.URL.String(), body: string(b)}
-}
-
-func hiddenFields(page string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenRe.FindAllStringSubmatch(page, -1) {
-		v.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	return v
 }
