@@ -80,9 +80,6 @@ func (db *DB) ListContacts(ctx context.Context, orgID int64, f crm.ContactFilter
 		}
 		b.add("c.id IN (SELECT contact_id FROM employments WHERE company_id = $?)", f.CompanyID)
 	}
-	if ws := queryWords(f.Query); len(ws) > 0 {
-		b.add(db.dialect.contactMatch("$?"), db.dialect.matchArg(ws))
-	}
 	if f.Cursor != "" {
 		key, id, err := decodeCursor(f.Cursor)
 		if err != nil {
@@ -90,29 +87,19 @@ func (db *DB) ListContacts(ctx context.Context, orgID int64, f crm.ContactFilter
 		}
 		b.add("(c.sort_key, c.id) > ($?, $?)", key, id)
 	}
-	query := `SELECT ` + contactColumns + contactFrom + b.where() +
-		fmt.Sprintf(` ORDER BY c.sort_key, c.id LIMIT %d`, limit+1)
-	rows, err := db.r.QueryContext(ctx, query, b.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list contacts: %w", err)
-	}
-	defer rows.Close()
 	var (
 		contacts []*crm.Contact
 		keys     []string
+		err      error
 	)
-	for rows.Next() {
-		c, key, err := scanContact(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list contacts: %w", err)
-		}
-		contacts = append(contacts, c)
-		keys = append(keys, key)
+	if ws := queryWords(f.Query); len(ws) > 0 {
+		contacts, keys, err = db.searchContacts(ctx, b, ws, limit+1)
+	} else {
+		contacts, keys, err = queryContacts(ctx, db.r, b, limit+1)
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, "", fmt.Errorf("list contacts: %w", err)
 	}
-	rows.Close()
 	next := ""
 	if len(contacts) > limit {
 		contacts = contacts[:limit]
@@ -122,6 +109,30 @@ func (db *DB) ListContacts(ctx context.Context, orgID int64, f crm.ContactFilter
 		return nil, "", fmt.Errorf("list contacts: %w", err)
 	}
 	return contacts, next, nil
+}
+
+// queryContacts returns the first n contacts selected by b, in list order,
+// and their sort keys.
+func queryContacts(ctx context.Context, q querier, b whereBuilder, n int) ([]*crm.Contact, []string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+b.where()+
+		fmt.Sprintf(` ORDER BY c.sort_key, c.id LIMIT %d`, n), b.args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var (
+		contacts []*crm.Contact
+		keys     []string
+	)
+	for rows.Next() {
+		c, key, err := scanContact(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		contacts = append(contacts, c)
+		keys = append(keys, key)
+	}
+	return contacts, keys, rows.Err()
 }
 
 // CreateContact validates and stores c, finding or creating the companies its
@@ -335,6 +346,13 @@ func (b *whereBuilder) add(cond string, args ...any) {
 		cond = strings.Replace(cond, "$?", fmt.Sprintf("$%d", len(b.args)), 1)
 	}
 	b.conds = append(b.conds, cond)
+}
+
+// with returns a copy of b with one more condition.
+func (b whereBuilder) with(cond string, args ...any) whereBuilder {
+	c := whereBuilder{conds: append([]string(nil), b.conds...), args: append([]any(nil), b.args...)}
+	c.add(cond, args...)
+	return c
 }
 
 func (b *whereBuilder) where() string {

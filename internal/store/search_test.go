@@ -74,18 +74,23 @@ func TestSearch(t *testing.T) {
 			{`\`, allNames},
 			{"nobody", nil},
 		}
-		for _, tt := range tests {
-			got, _, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{Query: tt.q})
-			if err != nil {
-				t.Errorf("search %q: %v", tt.q, err)
-				continue
-			}
-			want := tt.want
-			if reflect.DeepEqual(want, allNames) {
-				want = tests[0].want
-			}
-			if !reflect.DeepEqual(names(got), want) && !(len(got) == 0 && len(want) == 0) {
-				t.Errorf("search %q = %q, want %q", tt.q, names(got), want)
+		// A window of 1 sends every query with words to the text index; the
+		// default one answers them all from the rows read in list order.
+		for _, window := range []int{1, 2000} {
+			store.SetScanWindow(e.db, window)
+			for _, tt := range tests {
+				got, _, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{Query: tt.q})
+				if err != nil {
+					t.Errorf("search %q: %v", tt.q, err)
+					continue
+				}
+				want := tt.want
+				if reflect.DeepEqual(want, allNames) {
+					want = tests[0].want
+				}
+				if !reflect.DeepEqual(names(got), want) && !(len(got) == 0 && len(want) == 0) {
+					t.Errorf("window %d: search %q = %q, want %q", window, tt.q, names(got), want)
+				}
 			}
 		}
 		// Company listings match names by word prefix too.
@@ -187,23 +192,34 @@ func TestPagination(t *testing.T) {
 		if len(page) != crm.DefaultPageSize {
 			t.Fatalf("default page size %d", len(page))
 		}
-		// Filters paginate too.
-		var got []int64
-		cursor := ""
-		for {
-			page, next, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{Query: "martin", Limit: 7, Cursor: cursor})
-			if err != nil {
-				t.Fatal(err)
+		// Searches paginate too, through the rows read in list order (window
+		// 2000), through the index (window 1), and switching between the two.
+		var cursor string
+		for _, window := range []int{1, 20, 2000} {
+			store.SetScanWindow(e.db, window)
+			var got []int64
+			cursor = ""
+			for {
+				page, next, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{Query: "martin", Limit: 7, Cursor: cursor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page {
+					got = append(got, c.ID)
+				}
+				if cursor = next; cursor == "" {
+					break
+				}
 			}
-			for _, c := range page {
-				got = append(got, c.ID)
+			var martins []int64
+			for _, id := range want {
+				if strings.HasPrefix(byKey[id], "martin") {
+					martins = append(martins, id)
+				}
 			}
-			if cursor = next; cursor == "" {
-				break
+			if !reflect.DeepEqual(got, martins) || len(got) != 56 { // i%5 in {0, 1}, i < 137
+				t.Fatalf("window %d: search pages gave %d contacts, want the 56 martins in order", window, len(got))
 			}
-		}
-		if len(got) != 56 { // "Martin" or "martin" for i%5 in {0, 1}, i < 137
-			t.Fatalf("search pages: %d contacts, want 56", len(got))
 		}
 		co := page[0].Employments[0].CompanyID
 		byCompany, _, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{CompanyID: co, Limit: 200})

@@ -32,6 +32,9 @@ type DB struct {
 	now func() time.Time
 	// secret encrypts Google refresh tokens; see SetSecretKey.
 	secret secretBox
+	// scanWindow: see searchContacts; tests make it small to exercise the
+	// text index on small data.
+	scanWindow int
 }
 
 var (
@@ -98,7 +101,7 @@ func openSQLite(path string) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	if path == ":memory:" {
 		// Every connection to :memory: is a different database: use one.
-		return &DB{dialect: sqliteDialect, w: w, r: w, now: time.Now}, nil
+		return &DB{dialect: sqliteDialect, w: w, r: w, now: time.Now, scanWindow: defaultScanWindow}, nil
 	}
 	r, err := sql.Open("sqlite", path+"?"+readParams+"&_pragma=query_only(1)")
 	if err != nil {
@@ -107,7 +110,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{dialect: sqliteDialect, w: w, r: r, now: time.Now}, nil
+	return &DB{dialect: sqliteDialect, w: w, r: r, now: time.Now, scanWindow: defaultScanWindow}, nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -118,11 +121,16 @@ func openPostgres(dsn string) (*DB, error) {
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(10)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: postgresDialect, w: p, r: p, now: time.Now}, nil
+	return &DB{dialect: postgresDialect, w: p, r: p, now: time.Now, scanWindow: defaultScanWindow}, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.dialect == sqliteDialect {
+		// SQLite's advice for long-lived connections: refresh the planner's
+		// statistics where they went stale. Best effort.
+		db.w.Exec(`PRAGMA optimize`)
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		if rerr := db.r.Close(); err == nil {

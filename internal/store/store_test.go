@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"simplecrm/internal/crm"
@@ -10,7 +11,12 @@ import (
 	"simplecrm/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	code := m.Run()
+	runBenchCleanups() // close the benchmark databases before their server stops
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 // env is one engine's database with an organization and a user in it.
 type env struct {
@@ -24,9 +30,10 @@ type env struct {
 // forEachEngine runs fn as a subtest on every engine, with a fresh database.
 func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
+	// Tests spend much of their time waiting for PostgreSQL: overlap them.
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
 			db := storetest.Open(t, engine)
 			e := &env{db: db}
 			e.org = mustOrg(t, db, "Acme Inc")
