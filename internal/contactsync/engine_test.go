@@ -2,6 +2,9 @@ package contactsync_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -254,4 +257,10 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 	for _, e := range storetest.Engines() {
 		t.Run(e, func(t *testing.T) { fn(t, e) })
 	}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func httpPostForm(u, k, v string) (*http.Response, error) {
+	return http.PostForm(u, url.Values{k: {v}})
 }

@@ -40,8 +40,13 @@ const (
 	listAccountsSQL      = `SELECT ` + accountColumns + ` FROM google_accounts WHERE org_id = $1 ORDER BY user_id, id`
 	listUserAccountsSQL  = `SELECT ` + accountColumns + ` FROM google_accounts WHERE org_id = $1 AND user_id = $2 ORDER BY id`
 	listAllAccountsSQL   = `SELECT ` + accountColumns + ` FROM google_accounts ORDER BY id`
-	updateSettingsSQL    = `UPDATE google_accounts SET group_name = $3, scope = $4, delete_mode = $5,
-		sync_interval_seconds = $6 WHERE org_id = $1 AND id = $2 RETURNING ` + accountColumns
+	// A new scope or group starts the CRM side over, so that contacts now in
+	// scope are sent; a new group also lists Google anew to find its members.
+	updateSettingsSQL = `UPDATE google_accounts SET group_name = $3, scope = $4, delete_mode = $5,
+		sync_interval_seconds = $6,
+		crm_version = CASE WHEN scope <> $4 OR group_name <> $3 THEN 0 ELSE crm_version END,
+		sync_token = CASE WHEN group_name <> $3 THEN '' ELSE sync_token END
+		WHERE org_id = $1 AND id = $2 RETURNING ` + accountColumns
 	markReconnectSQL = `UPDATE google_accounts SET reconnect_needed = $2, last_error = $3 WHERE id = $1`
 	deleteAccountSQL = `DELETE FROM google_accounts WHERE org_id = $1 AND id = $2`
 )
