@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	people "google.golang.org/api/people/v1"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/googleemu"
+	"simplecrm/internal/sample"
+)
+
+// The demo's sample data, on both sides of Sync Mobile. It is deterministic
+// (a fixed seed), so that the Google side can be made to match the CRM side
+// by email and the README's walk-through stays true.
+
+// Demo login, printed by the demo command.
+const (
+	demoOrg      = "Demo Company"
+	demoEmail    = "demo@example.com"
+	demoPassword = "demo-password"
+)
+
+// demoGroup is the Google contact group Sync Mobile uses by default.
+const demoGroup = "SimpleCRM"
+
+// demoAccount is one sample Google account with the contacts of its
+// "SimpleCRM" group. matches and conflict are indexes into demoContacts: the
+// Google copies of those CRM contacts share their email, so the first sync
+// links them instead of creating duplicates.
+type demoAccount struct {
+	email, name string
+	matches     []int
+	conflict    int // same email as this CRM contact, another first name
+	business    []*people.Person
+	outside     *people.Person // in myContacts only: Sync Mobile leaves it alone
+}
+
+// demoAccounts are the Google accounts the demo starts the emulator with.
+// Each CRM contact appears in at most one account, so that both can be
+// connected one after the other and each first sync tells its own story.
+var demoAccounts = []demoAccount{
+	{
+		email: "alice@example.com", name: "Alice Martin",
+		matches: []int{0, 1, 2}, conflict: 3,
+		business: []*people.Person{
+			demoPerson("Marie", "Curie", "marie.curie@example.org", "+33 6 12 34 56 78", "Institut du Radium", "Director", "+33 1 43 29 12 34"),
+			demoPerson("Katherine", "Johnson", "katherine@example.org", "+1 202 555 0175", "NASA", "Research Mathematician", "+1 757 555 0100"),
+		},
+		outside: demoPerson("Dr. Paul", "Dentist", "paul.dentist@example.net", "+33 1 45 67 89 00", "", "", ""),
+	},
+	{
+		email: "bob@example.com", name: "Bob Dupont",
+		matches: []int{4, 5}, conflict: 6,
+		business: []*people.Person{
+			demoPerson("Alan", "Turing", "alan.turing@example.org", "+44 7700 900123", "Bletchley Park", "Cryptanalyst", "+44 1908 640404"),
+		},
+		outside: demoPerson("Grandma", "Dupont", "grandma@example.net", "+33 4 78 00 00 00", "", "", ""),
+	},
+}
+
+// demoCompanies returns the dozen sample companies and the ~50 contacts
+// working for them, the same on every run.
+func demoContacts() ([]crm.Company, []crm.Contact) {
+	g := sample.New(2026)
+	var companies []crm.Company
+	seen := map[string]bool{}
+	for len(companies) < 12 {
+		co := g.Company()
+		if seen[co.Name] {
+			continue
+		}
+		seen[co.Name] = true
+		companies = append(companies, co)
+	}
+	contacts := make([]crm.Contact, 50)
+	for i := range contacts {
+		contacts[i] = g.Contact(companies[i%len(companies)].Name)
+	}
+	return companies, contacts
+}
+
+// seedDemo creates the demo organization, its admin and the sample
+// companies and contacts. It does nothing when the admin exists, so a kept
+// demo directory is reused as it is.
+func seedDemo(ctx context.Context, svc crm.Services) error {
+	if _, err := svc.Users.FindUserByEmail(ctx, demoEmail); err == nil {
+		return nil
+	} else if crm.ErrorCode(err) != crm.ENOTFOUND {
+		return err
+	}
+	admin, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
+	if err != nil {
+		return err
+	}
+	companies, contacts := demoContacts()
+	for _, co := range companies {
+		co.OrgID = admin.OrgID
+		if err := svc.Companies.CreateCompany(ctx, &co); err != nil {
+			return err
+		}
+	}
+	for _, c := range contacts {
+		c.OrgID, c.OwnerID = admin.OrgID, admin.ID
+		if err := svc.Contacts.CreateContact(ctx, &c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedGoogle adds the sample accounts to the emulator and fills the groups
+// of those that have no contacts yet (a kept emulator file is left as it is).
+func seedGoogle(emu *googleemu.Emulator) error {
+	_, contacts := demoContacts()
+	for _, a := range demoAccounts {
+		if _, err := emu.AddAccount(a.email, a.name); err != nil {
+			return err
+		}
+		if have, err := emu.Contacts(a.email); err != nil || len(have) > 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		var group []*people.Person
+		for _, i := range a.matches {
+			c := contacts[i]
+			group = append(group, demoPerson(c.FirstName, c.LastName, c.PersonalEmail, c.MobilePhone, "", "", ""))
+		}
+		// Edited on the phone after it was entered in the CRM: the first
+		// sync reports the conflict and keeps the newer name (Google's).
+		c := contacts[a.conflict]
+		group = append(group, demoPerson(nickname(c.FirstName), c.LastName, c.PersonalEmail, c.MobilePhone, "", "", ""))
+		group = append(group, a.business...)
+		if _, err := emu.SeedGroup(a.email, demoGroup, group...); err != nil {
+			return fmt.Errorf("google account %s: %w", a.email, err)
+		}
+		if _, err := emu.CreateContact(a.email, a.outside); err != nil {
+			return fmt.Errorf("google account %s: %w", a.email, err)
+		}
+	}
+	return nil
+}
+
+// demoPerson builds a Google contact; the business fields are optional.
+func demoPerson(given, family, email, mobile, company, title, workPhone string) *people.Person {
+	p := &people.Person{
+		Names:          []*people.Name{{GivenName: given, FamilyName: family}},
+		EmailAddresses: []*people.EmailAddress{{Value: email, Type: "home"}},
+		PhoneNumbers:   []*people.PhoneNumber{{Value: mobile, Type: "mobile"}},
+	}
+	if company != "" || title != "" {
+		p.Organizations = []*people.Organization{{Name: company, Title: title, Type: "work"}}
+	}
+	if workPhone != "" {
+		p.PhoneNumbers = append(p.PhoneNumbers, &people.PhoneNumber{Value: workPhone, Type: "work"})
+	}
+	return p
+}
+
+// nickname is how the conflicting contact was renamed on the phone.
+func nickname(first string) string {
+	r := []rune(first)
+	if len(r) > 3 {
+		r = r[:3]
+	}
+	return string(r) + "y"
+}
