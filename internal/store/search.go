@@ -32,7 +32,7 @@ const (
 )
 
 // specialFolds are letters that do not decompose into a base letter and a
-// combining mark, folded the way people type them without the keyboard.
+// combining mark, folded to what people type when their keyboard lacks them.
 var specialFolds = strings.NewReplacer(
 	"ß", "ss", "æ", "ae", "œ", "oe", "ø", "o", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i",
 )
