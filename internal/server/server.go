@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"simplecrm/internal/api"
+	"simplecrm/internal/carddav"
 	"simplecrm/internal/crm"
 	"simplecrm/internal/syncmobile"
 	"simplecrm/internal/ui"
@@ -61,6 +63,13 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/api/", api.New(cfg.Services, cfg.Sync, cfg.Logger))
+	// CardDAV, when the database stores address books (the product's does).
+	if st, ok := cfg.DB.(carddav.Store); ok {
+		dav := carddav.New(st, cfg.Logger)
+		mux.Handle(carddav.Prefix, dav)
+		mux.Handle("/.well-known/carddav", dav)
+		mux.Handle("PROPFIND /{$}", dav) // clients given only the base URL start here
+	}
 	mux.Handle("/", ui.New(ui.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies,
 		Sync: cfg.Sync, GoogleAuthURL: cfg.GoogleAuthURL}))
 	s.handler = s.observe(m, limitBody(mux))
@@ -111,6 +120,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, carddav.Prefix) {
+			next.ServeHTTP(w, r) // bounded by carddav.MaxBodyBytes: cards and REPORTs need more
+			return
+		}
 		if r.Body != nil && r.ContentLength > MaxBodyBytes {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
