@@ -34,6 +34,7 @@ Usage:
   simplecrm google-emulator  run the Google OAuth + People API emulator
   simplecrm user add --org NAME --email EMAIL [--admin]   (password on stdin)
   simplecrm token create --email EMAIL [--name NAME]      (prints an API token)
+  simplecrm app-password create --email EMAIL [--name NAME]  (prints a CardDAV app password)
   simplecrm sync --email EMAIL [--account GOOGLE_EMAIL]   (sync now, with progress)
 
 Configuration comes from SIMPLECRM_* environment variables; see README.md.
@@ -77,6 +78,11 @@ func (a *App) run(ctx context.Context, args []string) error {
 			return a.tokenCreate(ctx, rest[1:])
 		}
 		return errors.New("usage: simplecrm token create --email EMAIL [--name NAME]")
+	case "app-password":
+		if len(rest) > 0 && rest[0] == "create" {
+			return a.appPasswordCreate(ctx, rest[1:])
+		}
+		return errors.New("usage: simplecrm app-password create --email EMAIL [--name NAME]")
 	case "sync":
 		return a.syncCmd(ctx, rest)
 	case "help", "-h", "--help":
