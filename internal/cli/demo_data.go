@@ -60,7 +60,7 @@ var demoAccounts = []demoAccount{
 	},
 }
 
-// demoCompanies returns the dozen sample companies and the ~50 contacts
+// demoContacts returns the dozen sample companies and the ~50 contacts
 // working for them, the same on every run.
 func demoContacts() ([]crm.Company, []crm.Contact) {
 	g := sample.New(2026)
@@ -160,11 +160,14 @@ func demoPerson(given, family, email, mobile, company, title, workPhone string) 
 	return p
 }
 
-// nickname is how the conflicting contact was renamed on the phone.
+// nickname is how the conflicting contact was renamed on the phone: a
+// short form when the sample name has a usual one, else the initial.
 func nickname(first string) string {
-	r := []rune(first)
-	if len(r) > 3 {
-		r = r[:3]
+	short := map[string]string{"Olivia": "Liv", "Maximilian": "Max", "Katherine": "Kate", "Jennifer": "Jen",
+		"Michael": "Mike", "Robert": "Bob", "Patricia": "Pat", "Daniel": "Dan", "Gabriel": "Gabe", "Elodie": "Lodie"}
+	if s, ok := short[first]; ok {
+		return s
 	}
-	return string(r) + "y"
+	r := []rune(first)
+	return string(r[:1]) + "."
 }
