@@ -39,7 +39,7 @@ func New(store Store, opts Options, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, opts: opts, log: log}
+	return &Engine{store: store, opts: opts, log: log, backoff: opts.Backoff}
 }
 
 // Progress is called after every applied batch with the run as it stands.

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/api/people/v1"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/google"
 )
 
 // The engine talks to its two sides through the interfaces below, so that it
@@ -79,6 +80,8 @@ type Store interface {
 	IndexPeople(ctx context.Context, accountID int64, people []IndexedPerson) error
 	// UnindexPeople forgets deleted Google contacts.
 	UnindexPeople(ctx context.Context, accountID int64, names []string) error
+	// IndexedNames pages through the indexed resource names, in order.
+	IndexedNames(ctx context.Context, accountID int64, after string, limit int) ([]string, error)
 	// PeopleByEmail returns indexed Google contacts having any of the emails.
 	PeopleByEmail(ctx context.Context, accountID int64, emails []string) ([]IndexedPerson, error)
 	// PeopleByCRMID returns indexed Google contacts carrying these CRM ids.
@@ -131,5 +134,8 @@ type Options struct {
 	// Budget bounds a run's wall time, retries included; past it the run
 	// ends failed-but-resumable with every checkpoint kept. 0 = 30 minutes.
 	Budget time.Duration
-	Now    func() time.Time
+	// Backoff is the retry policy of 429, 5xx and lost answers; zero = the
+	// defaults of google.Backoff.
+	Backoff google.Backoff
+	Now     func() time.Time
 }

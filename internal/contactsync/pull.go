@@ -31,9 +31,12 @@ func (r *run) pull(ctx context.Context) error {
 			return err
 		}
 		if token == "" {
-			// A full listing shows every contact: linked ones not in it were
-			// deleted in Google while no token covered them.
+			// A full listing shows every contact: linked or indexed ones not
+			// in it were deleted in Google while no token covered them.
 			if err := r.dropUnseen(ctx, seen); err != nil {
+				return err
+			}
+			if err := r.pruneIndex(ctx, seen); err != nil {
 				return err
 			}
 		}
@@ -328,6 +331,27 @@ func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 				}
 			}
 		}
+	}
+}
+
+// pruneIndex forgets indexed Google contacts missing from a full listing.
+func (r *run) pruneIndex(ctx context.Context, seen map[string]bool) error {
+	after := ""
+	for {
+		names, err := r.store.IndexedNames(ctx, r.acct.ID, after, 1000)
+		if err != nil || len(names) == 0 {
+			return err
+		}
+		var gone []string
+		for _, n := range names {
+			if !seen[n] {
+				gone = append(gone, n)
+			}
+		}
+		if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {
+			return err
+		}
+		after = names[len(names)-1]
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,7 +60,6 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		getLinks            = map[string]*Link{}
 		toDelete, toUngroup []*Link
 		toCreate, unlinked  []*crm.Contact
-		toGroup             []string
 	)
 	for _, c := range cs {
 		r.rec.Done++
@@ -85,6 +85,11 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 			unlinked = append(unlinked, c)
 		}
 	}
+	waiting, err := r.duplicatesFreed(ctx, cs, byContact)
+	if err != nil {
+		return err
+	}
+	unlinked = append(unlinked, waiting...)
 	targets, err := r.matchContacts(ctx, unlinked)
 	if err != nil {
 		return err
@@ -99,21 +104,71 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		default:
 			nl := &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: target.ResourceName, CreatedByCRM: target.CRMID == c.ID}
 			toGet[nl.ResourceName], getLinks[nl.ResourceName] = c, nl
-			if !target.InGroup {
-				toGroup = append(toGroup, target.ResourceName)
-			}
 		}
 	}
-	if err := r.modifyGroup(ctx, toGroup, nil); err != nil {
+	vanished, err := r.updateLinked(ctx, toGet, getLinks)
+	if err != nil {
 		return err
 	}
-	if err := r.updateLinked(ctx, toGet, getLinks); err != nil {
-		return err
-	}
+	toCreate = append(toCreate, vanished...)
 	if err := r.removeFromGoogle(ctx, toDelete, toUngroup); err != nil {
 		return err
 	}
 	return r.createInGoogle(ctx, toCreate)
+}
+
+// duplicatesFreed returns the unlinked contacts that were skipped as
+// duplicates of a contact of the batch that no longer holds their email (it
+// went to the trash, or its email changed): one of them may now be the
+// oldest, to be synchronized although it did not change itself.
+func (r *run) duplicatesFreed(ctx context.Context, cs []*crm.Contact, links map[int64]*Link) ([]*crm.Contact, error) {
+	var freed []string
+	inBatch := map[int64]bool{}
+	for _, c := range cs {
+		inBatch[c.ID] = true
+		now := ContactView(c).Emails()
+		if c.DeletedAt != nil {
+			freed = append(freed, now...)
+		}
+		if l := links[c.ID]; l != nil {
+			for _, e := range l.BaseCRM.Emails() {
+				if c.DeletedAt != nil || !slices.Contains(now, e) {
+					freed = append(freed, e)
+				}
+			}
+		}
+	}
+	if len(freed) == 0 {
+		return nil, nil
+	}
+	others, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, freed)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, c := range others {
+		if !inBatch[c.ID] {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ls, err := r.store.LinksByContact(ctx, r.acct.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	linked := map[int64]bool{}
+	for _, l := range ls {
+		linked[l.ContactID] = true
+	}
+	var out []*crm.Contact
+	for _, c := range others {
+		if !inBatch[c.ID] && !linked[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // matchContacts decides what unlinked CRM contacts become in Google. A
@@ -218,40 +273,56 @@ func oldestOf(oldest map[string]*crm.Contact, emails []string) *crm.Contact {
 }
 
 // updateLinked reads the linked people (read-modify-write keeps every entry
-// the CRM does not manage) and merges each with its contact.
-func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, links map[string]*Link) error {
+// the CRM does not manage) and merges each with its contact. It returns the
+// contacts whose Google contact turned out to be gone, to create anew when
+// they were only matched, not linked, yet.
+func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, links map[string]*Link) ([]*crm.Contact, error) {
 	names := make([]string, 0, len(toGet))
 	for n := range toGet {
 		names = append(names, n)
 	}
 	var pending []*pendingUpdate
+	var vanished []*crm.Contact
 	for _, batch := range chunks(names, MaxBatchMutate) {
 		var got []*people.Person
 		if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, batch); return err }); err != nil {
-			return err
+			return nil, err
 		}
 		found := map[string]bool{}
 		for _, p := range got {
 			found[p.ResourceName] = true
 			pu, err := r.reconcile(ctx, toGet[p.ResourceName], p, links[p.ResourceName])
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if pu != nil {
 				pending = append(pending, pu)
 			}
 		}
+		var gone []string
 		for _, n := range batch {
-			if !found[n] {
-				// Deleted in Google since it was listed: the next listing's
-				// tombstone trashes it; unlink now so it is not updated.
-				if err := r.store.DeleteLink(ctx, r.acct.ID, links[n].ContactID); err != nil {
-					return err
-				}
+			if found[n] {
+				continue
+			}
+			gone = append(gone, n)
+			l := links[n]
+			if l.SyncedVersion == 0 {
+				// Matched through a stale index entry, never linked: the
+				// contact still needs a Google contact.
+				vanished = append(vanished, toGet[n])
+				continue
+			}
+			// Deleted in Google since it was listed: the next listing's
+			// tombstone trashes it; unlink now so it is not updated.
+			if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+				return nil, err
 			}
 		}
+		if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {
+			return nil, err
+		}
 	}
-	return r.sendUpdates(ctx, pending)
+	return vanished, r.sendUpdates(ctx, pending)
 }
 
 // createInGoogle creates Google contacts for CRM contacts, in the group and in
@@ -348,6 +419,9 @@ func (r *run) removeFromGoogle(ctx context.Context, toDelete, toUngroup []*Link)
 		if err != nil && google.Classify(err) != google.KindNotFound {
 			return err
 		}
+		if err := r.store.UnindexPeople(ctx, r.acct.ID, names); err != nil {
+			return err
+		}
 		if err := r.dropLinks(ctx, batch, "Moved to the CRM trash: deleted in Google."); err != nil {
 			return err
 		}
@@ -357,7 +431,7 @@ func (r *run) removeFromGoogle(ctx context.Context, toDelete, toUngroup []*Link)
 	for i, l := range toUngroup {
 		names[i] = l.ResourceName
 	}
-	if err := r.modifyGroup(ctx, nil, names); err != nil {
+	if err := r.leaveGroup(ctx, names); err != nil {
 		return err
 	}
 	r.rec.Counts.GoogleDeleted += len(toUngroup)
@@ -374,27 +448,27 @@ func (r *run) dropLinks(ctx context.Context, links []*Link, msg string) error {
 	return nil
 }
 
-// modifyGroup adds people to and removes people from the account's group.
-func (r *run) modifyGroup(ctx context.Context, add, remove []string) error {
+// leaveGroup removes people from the account's group, at most MaxModify a
+// call. Google refuses to leave a contact without a group: such a contact
+// first joins My Contacts.
+func (r *run) leaveGroup(ctx context.Context, names []string) error {
 	gaveMyContacts := false
-	for len(add)+len(remove) > 0 {
-		a := add[:min(len(add), MaxModify)]
-		rm := remove[:min(len(remove), MaxModify-len(a))]
-		add, remove = add[len(a):], remove[len(rm):]
+	for len(names) > 0 {
+		batch := names[:min(len(names), MaxModify)]
+		names = names[len(batch):]
 		var resp *people.ModifyContactGroupMembersResponse
-		if err := r.call(ctx, func() (err error) { resp, err = r.g.ModifyMembers(ctx, r.group, a, rm); return err }); err != nil {
+		if err := r.call(ctx, func() (err error) { resp, err = r.g.ModifyMembers(ctx, r.group, nil, batch); return err }); err != nil {
 			return err
 		}
 		if last := resp.CanNotRemoveLastContactGroupResourceNames; len(last) > 0 && !gaveMyContacts {
 			gaveMyContacts = true
-			// A contact must keep a group: give it My Contacts, then leave ours.
 			if err := r.call(ctx, func() error {
 				_, err := r.g.ModifyMembers(ctx, "contactGroups/myContacts", last, nil)
 				return err
 			}); err != nil {
 				return err
 			}
-			remove = append(remove, last...)
+			names = append(names, last...)
 		}
 	}
 	return nil

@@ -23,7 +23,9 @@ type pendingUpdate struct {
 
 // reconcile merges a linked (or newly matched) pair: it writes the CRM side
 // at once and returns the Google write still to do, or nil when Google is up
-// to date (the link is then saved here).
+// to date (the link is then saved here). A person matched outside the group
+// joins it in that same write, so that our membership change does not make
+// Google look modified last.
 func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l *Link) (*pendingUpdate, error) {
 	ph := r.opts.Phones
 	cv, gv := ContactView(c), PersonView(p)
@@ -56,6 +58,11 @@ func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l
 	link := *l
 	link.BaseCRM, link.BaseGoogle, link.SyncedVersion, link.ETag = ContactView(c), res.Google, c.Version, p.Etag
 	mask := ph.ApplyView(p, res.Google)
+	if !inGroup(p, r.group) {
+		p.Memberships = append(p.Memberships, &people.Membership{
+			ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: r.group}})
+		mask = append(mask, "memberships")
+	}
 	if len(mask) == 0 {
 		return nil, r.store.SaveLink(ctx, &link)
 	}

@@ -157,6 +157,29 @@ func (db *DB) UnindexPeople(ctx context.Context, accountID int64, names []string
 	return nil
 }
 
+// IndexedNames pages through the resource names of the account's indexed
+// Google contacts, in order, after the given name.
+func (db *DB) IndexedNames(ctx context.Context, accountID int64, after string, limit int) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT resource_name FROM google_people
+		WHERE account_id = $1 AND resource_name > $2 ORDER BY resource_name LIMIT $3`, accountID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("indexed names: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("indexed names: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("indexed names: %w", err)
+	}
+	return names, nil
+}
+
 // PeopleByEmail returns the account's indexed Google contacts having any of
 // the emails (compared in EmailKey form), in resource name order.
 func (db *DB) PeopleByEmail(ctx context.Context, accountID int64, emails []string) ([]contactsync.IndexedPerson, error) {
