@@ -79,7 +79,7 @@ type SyncRun struct {
 	ID        int64
 	OrgID     int64
 	AccountID int64
-	Trigger   string // "manual", "periodic", "connect", "cli"
+	Trigger   string // "manual" (UI), "api", "periodic", "connect", "cli"
 	Status    string
 	Counts    SyncCounts
 	// Phase and Done/Total describe progress while running.
