@@ -205,6 +205,10 @@ func (r *run) userMessage(err error) string {
 	case google.KindScope:
 		return "The account did not allow access to its contacts. Reconnect it and tick the contacts permission."
 	}
+	var full *contactLimitError
+	if errors.As(err, &full) {
+		return fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created. Make room in Google Contacts; the next sync creates them.", full.n)
+	}
 	if errors.Is(err, errBudget) {
 		return "Google kept refusing requests (rate limits or errors) for too long. The sync stopped; the next run resumes where it left off."
 	}

@@ -348,9 +348,10 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 		case google.KindAmbiguous, google.KindRetry:
 			return r.recoverCreates(ctx, len(batch), err)
 		case google.KindContactLimit:
+			// Stop before the checkpoint passes them: the next run, once
+			// there is room, creates them.
 			r.rec.Counts.Skipped += len(batch)
-			r.event(crm.EventError, 0, fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created.", len(batch)))
-			return nil
+			return &contactLimitError{n: len(batch), err: err}
 		}
 		if err != nil {
 			return err
@@ -387,6 +388,15 @@ func (r *run) create(ctx context.Context, persons []*people.Person) ([]*people.P
 		}
 	}
 }
+
+// contactLimitError ends a run whose creates Google refused for a full account.
+type contactLimitError struct {
+	n   int
+	err error
+}
+
+func (e *contactLimitError) Error() string { return fmt.Sprintf("%d contacts not created: %v", e.n, e.err) }
+func (e *contactLimitError) Unwrap() error { return e.err }
 
 // errRedoBatch asks push to process the same batch again.
 var errRedoBatch = errors.New("redo batch")

@@ -159,3 +159,22 @@ func revoke(f *fixture, token string) error {
 	resp.Body.Close()
 	return nil
 }
+
+// When the Google account is full, the run says how many contacts were not
+// created, and creates them once there is room.
+func TestContactLimitReported(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.emu.Configure(func(o *googleemu.Options) { o.MaxContacts = 3 })
+	for i := 0; i < 5; i++ {
+		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+	}
+	run := f.sync()
+	if run.Status != crm.RunFailed || !strings.Contains(run.Error, "contact limit") || !strings.Contains(run.Error, "5 contacts were not created") ||
+		run.Counts.Skipped != 5 {
+		t.Fatalf("run %s %q, skipped %d: want the limit reported with the count", run.Status, run.Error, run.Counts.Skipped)
+	}
+	f.emu.Configure(func(o *googleemu.Options) { o.MaxContacts = 100 })
+	f.mustSync() // the checkpoint stayed before the refused contacts
+
+	assertConverged(t, f, 5)
+}
