@@ -194,14 +194,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, b *book, name stri
 		writeError(w, http.StatusConflict, nsCardDAV, "no-uid-conflict")
 		return
 	}
-	c, err := h.saveContact(ctx, b, cur, vcard.ViewOf(card))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	sc := &StoredCard{OrgID: b.user.OrgID, UserID: b.user.ID, ContactID: c.ID, Href: name, UID: uid, Data: data,
-		Hash: hashBytes(data), ContactVersion: c.Version, Base: contactsync.ContactView(c)}
-	if err := h.store.SaveCard(ctx, sc); err != nil {
+	sc := &StoredCard{OrgID: b.user.OrgID, UserID: b.user.ID, Href: name, UID: uid, Data: data, Hash: hashBytes(data)}
+	if err := h.saveContact(ctx, b, cur, vcard.ViewOf(card), sc); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -242,11 +236,11 @@ func (h *Handler) uidTaken(ctx context.Context, b *book, uid, name string, cur *
 }
 
 // saveContact creates or updates the CRM contact of a card with the field
-// map: two-way fields take the card's values; business values the card holds
-// that differ from the primary employment go into the Note block, the Google
-// rule. Values the CRM refuses (a malformed email) are left out, so that a
-// client's sync never fails on them.
-func (h *Handler) saveContact(ctx context.Context, b *book, cur *body, v contactsync.View) (*crm.Contact, error) {
+// map, and stores the card with it: two-way fields take the card's values;
+// business values the card holds that differ from the primary employment go
+// into the Note block, the Google rule. Values the CRM refuses (a malformed
+// email) are left out, so that a client's sync never fails on them.
+func (h *Handler) saveContact(ctx context.Context, b *book, cur *body, v contactsync.View, sc *StoredCard) error {
 	var c crm.Contact
 	if cur != nil {
 		c = *cur.contact
@@ -257,15 +251,10 @@ func (h *Handler) saveContact(ctx context.Context, b *book, cur *body, v contact
 	setTwoWay(&c, v)
 	c.Note = contactsync.WithNoteBlock(c.Note, contactsync.Phones{}.GoogleOnlyBusiness(contactsync.ContactView(&old), v))
 	for attempt := 0; ; attempt++ {
-		var err error
-		if cur != nil {
-			err = h.store.UpdateContact(ctx, &c)
-		} else {
-			err = h.store.CreateContact(ctx, &c)
-		}
+		err := h.store.SaveContactCard(ctx, &c, sc)
 		fields := crm.ErrorFields(err)
 		if crm.ErrorCode(err) != crm.EINVALID || attempt == 2 {
-			return &c, err
+			return err
 		}
 		dropInvalid(&c, &old, fields)
 	}

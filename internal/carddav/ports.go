@@ -87,6 +87,10 @@ type Store interface {
 	// contact's previous card and any card at the same href or with the same
 	// UID, and stamps c.Version.
 	SaveCard(ctx context.Context, c *StoredCard) error
+	// SaveContactCard creates (c.ID == 0) or updates c and stores card as
+	// its card, in one transaction; it fills card's ContactID,
+	// ContactVersion, Base and Version.
+	SaveContactCard(ctx context.Context, c *crm.Contact, card *StoredCard) error
 	// FindContacts returns the organization's contacts with these ids.
 	FindContacts(ctx context.Context, orgID int64, ids []int64) ([]*crm.Contact, error)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"simplecrm/internal/carddav"
+	"simplecrm/internal/contactsync"
 	"simplecrm/internal/crm"
 )
 
@@ -35,7 +36,11 @@ const (
 	cardByHrefSQL    = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.href = $2`
 	cardByUIDSQL     = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.uid = $2`
 	cardsOfSQL       = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.contact_id IN `
-	deleteOldCardSQL = `DELETE FROM carddav_cards WHERE user_id = $1 AND (contact_id = $2 OR href = $3 OR uid = $4)`
+	// One DELETE per unique key: SQLite scanned the user's whole book for
+	// "contact_id = $2 OR href = $3 OR uid = $4", which made an upload O(n²).
+	deleteCardOfContactSQL = `DELETE FROM carddav_cards WHERE user_id = $1 AND contact_id = $2`
+	deleteCardAtHrefSQL    = `DELETE FROM carddav_cards WHERE user_id = $1 AND href = $2`
+	deleteCardWithUIDSQL   = `DELETE FROM carddav_cards WHERE user_id = $1 AND uid = $2`
 	insertCardSQL    = `INSERT INTO carddav_cards (user_id, contact_id, href, uid, data, hash, contact_version, base, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 )
@@ -161,26 +166,63 @@ func (db *DB) CardsOf(ctx context.Context, userID int64, contactIDs []int64) (ma
 // contact's previous card and any card at the same href or with the same UID,
 // and stamps it with a new change version of the organization.
 func (db *DB) SaveCard(ctx context.Context, c *carddav.StoredCard) error {
-	base, err := json.Marshal(c.Base)
-	if err != nil {
-		return fmt.Errorf("save card: %w", err)
-	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		v, err := nextVersion(ctx, tx, c.OrgID, "organization")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, deleteOldCardSQL, c.UserID, c.ContactID, c.Href, c.UID); err != nil {
-			return fmt.Errorf("save card: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, insertCardSQL, c.UserID, c.ContactID, c.Href, c.UID, string(c.Data), c.Hash,
-			c.ContactVersion, string(base), v)
-		if err != nil {
-			return fmt.Errorf("save card: %w", err)
-		}
-		c.Version = v
-		return nil
+		return saveCardTx(ctx, tx, c, v)
 	})
+}
+
+// SaveContactCard creates (ID 0) or updates the contact and stores the card
+// as its card in one transaction: a PUT is one commit, not two (on SQLite
+// each commit is a WAL write; an upload of 5,000 cards spent its time there),
+// and a failed card write leaves no contact behind. The card's ContactID,
+// ContactVersion and Base are taken from the saved contact.
+func (db *DB) SaveContactCard(ctx context.Context, c *crm.Contact, card *carddav.StoredCard) error {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		v, err := nextVersion(ctx, tx, c.OrgID, "contact")
+		if err != nil {
+			return err
+		}
+		if c.ID == 0 {
+			err = db.createContactTx(ctx, tx, c, v)
+		} else {
+			err = db.updateContactTx(ctx, tx, c, v)
+		}
+		if err != nil {
+			return err
+		}
+		card.ContactID, card.ContactVersion, card.Base = c.ID, c.Version, contactsync.ContactView(c)
+		return saveCardTx(ctx, tx, card, v)
+	})
+}
+
+func saveCardTx(ctx context.Context, tx *sql.Tx, c *carddav.StoredCard, v int64) error {
+	base, err := json.Marshal(c.Base)
+	if err != nil {
+		return fmt.Errorf("save card: %w", err)
+	}
+	for _, del := range []struct {
+		query string
+		key   any
+	}{{deleteCardOfContactSQL, c.ContactID}, {deleteCardAtHrefSQL, c.Href}, {deleteCardWithUIDSQL, c.UID}} {
+		if _, err := tx.ExecContext(ctx, del.query, c.UserID, del.key); err != nil {
+			return fmt.Errorf("save card: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, insertCardSQL, c.UserID, c.ContactID, c.Href, c.UID, string(c.Data), c.Hash,
+		c.ContactVersion, string(base), v)
+	if err != nil {
+		return fmt.Errorf("save card: %w", err)
+	}
+	c.Version = v
+	return nil
 }
 
 func scanCards(rows *sql.Rows) ([]*carddav.StoredCard, error) {

@@ -147,20 +147,25 @@ func (db *DB) CreateContact(ctx context.Context, c *crm.Contact) error {
 		if err != nil {
 			return err
 		}
-		if err := db.prepareContact(ctx, tx, c); err != nil {
-			return err
-		}
-		now := db.clock()
-		err = tx.QueryRowContext(ctx, insertContactSQL, c.OrgID, c.FirstName, c.LastName, c.HomePhone, c.MobilePhone,
-			c.PersonalEmail, c.Address.Street, c.Address.Extended, c.Address.PostalCode, c.Address.City,
-			c.Address.Region, c.Address.Country, c.Note, ownerArg(c.OwnerID), v, contactSearchText(c),
-			contactSortKey(c), now).Scan(&c.ID)
-		if err != nil {
-			return fmt.Errorf("create contact: %w", err)
-		}
-		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.Version = now, now, nil, v
-		return saveEmployments(ctx, tx, c)
+		return db.createContactTx(ctx, tx, c, v)
 	})
+}
+
+// createContactTx inserts a validated c with version v inside tx.
+func (db *DB) createContactTx(ctx context.Context, tx *sql.Tx, c *crm.Contact, v int64) error {
+	if err := db.prepareContact(ctx, tx, c); err != nil {
+		return err
+	}
+	now := db.clock()
+	err := tx.QueryRowContext(ctx, insertContactSQL, c.OrgID, c.FirstName, c.LastName, c.HomePhone, c.MobilePhone,
+		c.PersonalEmail, c.Address.Street, c.Address.Extended, c.Address.PostalCode, c.Address.City,
+		c.Address.Region, c.Address.Country, c.Note, ownerArg(c.OwnerID), v, contactSearchText(c),
+		contactSortKey(c), now).Scan(&c.ID)
+	if err != nil {
+		return fmt.Errorf("create contact: %w", err)
+	}
+	c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.Version = now, now, nil, v
+	return saveEmployments(ctx, tx, c)
 }
 
 // UpdateContact replaces the stored fields and employments of c. A non-zero
@@ -176,33 +181,39 @@ func (db *DB) UpdateContact(ctx context.Context, c *crm.Contact) error {
 		if err != nil {
 			return err
 		}
-		old, err := findContact(ctx, tx, c.OrgID, c.ID)
-		if err != nil {
-			return err
-		}
-		if c.Version != 0 && c.Version != old.Version {
-			return crm.Errorf(crm.ECONFLICT, "Someone else changed this contact meanwhile. Reload it and try again.")
-		}
-		if err := db.prepareContact(ctx, tx, c); err != nil {
-			return err
-		}
-		c.CreatedAt, c.DeletedAt = old.CreatedAt, old.DeletedAt
-		if sameContact(old, c) {
-			c.UpdatedAt, c.Version = old.UpdatedAt, old.Version
-			c.Employments = old.Employments
-			return nil
-		}
-		now := db.clock()
-		_, err = tx.ExecContext(ctx, updateContactSQL, c.OrgID, c.ID, c.FirstName, c.LastName, c.HomePhone,
-			c.MobilePhone, c.PersonalEmail, c.Address.Street, c.Address.Extended, c.Address.PostalCode,
-			c.Address.City, c.Address.Region, c.Address.Country, c.Note, ownerArg(c.OwnerID), v,
-			contactSearchText(c), contactSortKey(c), now)
-		if err != nil {
-			return fmt.Errorf("update contact: %w", err)
-		}
-		c.UpdatedAt, c.Version = now, v
-		return saveEmployments(ctx, tx, c)
+		return db.updateContactTx(ctx, tx, c, v)
 	})
+}
+
+// updateContactTx saves a validated c with version v inside tx, unless
+// nothing changed.
+func (db *DB) updateContactTx(ctx context.Context, tx *sql.Tx, c *crm.Contact, v int64) error {
+	old, err := findContact(ctx, tx, c.OrgID, c.ID)
+	if err != nil {
+		return err
+	}
+	if c.Version != 0 && c.Version != old.Version {
+		return crm.Errorf(crm.ECONFLICT, "Someone else changed this contact meanwhile. Reload it and try again.")
+	}
+	if err := db.prepareContact(ctx, tx, c); err != nil {
+		return err
+	}
+	c.CreatedAt, c.DeletedAt = old.CreatedAt, old.DeletedAt
+	if sameContact(old, c) {
+		c.UpdatedAt, c.Version = old.UpdatedAt, old.Version
+		c.Employments = old.Employments
+		return nil
+	}
+	now := db.clock()
+	_, err = tx.ExecContext(ctx, updateContactSQL, c.OrgID, c.ID, c.FirstName, c.LastName, c.HomePhone,
+		c.MobilePhone, c.PersonalEmail, c.Address.Street, c.Address.Extended, c.Address.PostalCode,
+		c.Address.City, c.Address.Region, c.Address.Country, c.Note, ownerArg(c.OwnerID), v,
+		contactSearchText(c), contactSortKey(c), now)
+	if err != nil {
+		return fmt.Errorf("update contact: %w", err)
+	}
+	c.UpdatedAt, c.Version = now, v
+	return saveEmployments(ctx, tx, c)
 }
 
 // TrashContact moves a contact to the trash; trashing it again is a no-op.
