@@ -32,16 +32,16 @@ const (
 			UNION
 			SELECT contact_id FROM carddav_cards WHERE user_id = $2 AND version > $3)`
 
-	cardColumns      = `k.user_id, k.contact_id, k.href, k.uid, k.data, k.hash, k.contact_version, k.base, k.version`
-	cardByHrefSQL    = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.href = $2`
-	cardByUIDSQL     = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.uid = $2`
-	cardsOfSQL       = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.contact_id IN `
+	cardColumns   = `k.user_id, k.contact_id, k.href, k.uid, k.data, k.hash, k.contact_version, k.base, k.version`
+	cardByHrefSQL = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.href = $2`
+	cardByUIDSQL  = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.uid = $2`
+	cardsOfSQL    = `SELECT ` + cardColumns + ` FROM carddav_cards k WHERE k.user_id = $1 AND k.contact_id IN `
 	// One DELETE per unique key: SQLite scanned the user's whole book for
 	// "contact_id = $2 OR href = $3 OR uid = $4", which made an upload O(n²).
 	deleteCardOfContactSQL = `DELETE FROM carddav_cards WHERE user_id = $1 AND contact_id = $2`
 	deleteCardAtHrefSQL    = `DELETE FROM carddav_cards WHERE user_id = $1 AND href = $2`
 	deleteCardWithUIDSQL   = `DELETE FROM carddav_cards WHERE user_id = $1 AND uid = $2`
-	insertCardSQL    = `INSERT INTO carddav_cards (user_id, contact_id, href, uid, data, hash, contact_version, base, version)
+	insertCardSQL          = `INSERT INTO carddav_cards (user_id, contact_id, href, uid, data, hash, contact_version, base, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 )
 
