@@ -36,6 +36,7 @@ Usage:
   simplecrm token create --email EMAIL [--name NAME]      (prints an API token)
   simplecrm app-password create --email EMAIL [--name NAME]  (prints a CardDAV app password)
   simplecrm sync --email EMAIL [--account GOOGLE_EMAIL]   (sync now, with progress)
+  simplecrm bench [--sizes 1000,10000,100000]  measure sync, store and API (docs/benchmarks.md)
 
 Configuration comes from SIMPLECRM_* environment variables; see README.md.
 `
@@ -85,6 +86,10 @@ func (a *App) run(ctx context.Context, args []string) error {
 		return errors.New("usage: simplecrm app-password create --email EMAIL [--name NAME]")
 	case "sync":
 		return a.syncCmd(ctx, rest)
+	case "bench":
+		return a.benchCmd(ctx, rest)
+	case "bench-child":
+		return a.benchChild(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(a.Stdout, usage)
 		return nil

@@ -78,6 +78,12 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// Server returns the URL of the maintenance database of the server Start
+// uses (SIMPLECRM_TEST_POSTGRES, or the local server, started on first use),
+// for programs that are not tests: "simplecrm bench" creates its databases
+// there. Call Stop when done.
+func Server() (string, error) { return adminURL() }
+
 // Stop stops the server started by this test binary, if any. Start may not
 // be called after Stop.
 func Stop() {
