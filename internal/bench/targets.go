@@ -65,7 +65,7 @@ func (r *Report) targets() []target {
 
 	mostCalls, where := -1, ""
 	for _, s := range r.Sizes {
-		if f := s.Incremental[100]; f != nil && f.Calls > mostCalls {
+		if f := s.Incremental[100]; f != nil && f.Calls >= mostCalls {
 			mostCalls, where = f.Calls, sizeName(s.N)
 		}
 	}
