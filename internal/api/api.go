@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"simplecrm/internal/crm"
@@ -23,6 +24,8 @@ type handler struct {
 	sync *syncmobile.Service // nil: the Sync Mobile routes answer 404
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// patterns lists the registered routes, for Routes.
+	patterns []string
 }
 
 // New returns the REST API handler. It serves full paths (/api/v1/...), so
@@ -39,6 +42,12 @@ func New(svc crm.Services, sync *syncmobile.Service, log *slog.Logger) http.Hand
 	h.contactRoutes()
 	h.googleRoutes()
 	return h
+}
+
+// Routes returns the patterns New registers, such as "GET /api/v1/contacts/{id}",
+// so that tests can check every route, including ones added later.
+func Routes() []string {
+	return slices.Clone(New(crm.Services{}, nil, nil).(*handler).patterns)
 }
 
 // ServeHTTP authenticates the request, then dispatches it. Authentication comes
@@ -63,6 +72,7 @@ type apiFunc func(w http.ResponseWriter, r *http.Request, u *crm.User) error
 
 // handle registers fn for a Go 1.22 pattern such as "GET /api/v1/contacts/{id}".
 func (h *handler) handle(pattern string, fn apiFunc) {
+	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r, userFrom(r.Context())); err != nil {
 			h.writeError(w, r, err)

@@ -13,7 +13,7 @@ import (
 // (google_runs.go). Everything goes through syncmobile.Service, which checks
 // that accounts and runs belong to the user.
 
-func (h *handler) googleRoutes(mux *http.ServeMux) {
+func (h *handler) googleRoutes(mux router) {
 	mux.Handle("POST /google/connect", h.syncPage(h.connect))
 	mux.Handle("GET /google/callback", h.syncPage(h.callback))
 	mux.Handle("GET /google/accounts", h.syncPage(h.listAccounts))

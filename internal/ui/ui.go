@@ -75,7 +75,28 @@ type handler struct {
 	sync    *syncmobile.Service
 }
 
-func (h *handler) routes(mux *http.ServeMux) {
+// Routes returns the patterns New registers, such as "POST /contacts/{id}", so
+// that tests can check every route, including ones added later.
+func Routes() []string {
+	var rec patternRecorder
+	(&handler{}).routes(&rec)
+	return rec
+}
+
+// router is what routes registers on: the ServeMux, or Routes' recorder.
+type router interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, fn func(http.ResponseWriter, *http.Request))
+}
+
+type patternRecorder []string
+
+func (p *patternRecorder) Handle(pattern string, _ http.Handler) { *p = append(*p, pattern) }
+func (p *patternRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
+	*p = append(*p, pattern)
+}
+
+func (h *handler) routes(mux router) {
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", cacheStatic(http.StripPrefix("/static/", http.FileServerFS(static))))
 
