@@ -35,6 +35,8 @@ Usage:
   simplecrm user add --org NAME --email EMAIL [--admin]   (password on stdin)
   simplecrm token create --email EMAIL [--name NAME]      (prints an API token)
   simplecrm app-password create --email EMAIL [--name NAME]  (prints a CardDAV app password)
+  simplecrm import FILE --email OWNER [--dry-run]  (.vcf or Google Contacts CSV)
+  simplecrm export --format vcf|csv --email USER [--mine]  (to stdout)
   simplecrm sync --email EMAIL [--account GOOGLE_EMAIL]   (sync now, with progress)
   simplecrm bench [--sizes 1000,10000,100000]  measure sync, store and API (docs/benchmarks.md)
 
@@ -84,6 +86,10 @@ func (a *App) run(ctx context.Context, args []string) error {
 			return a.appPasswordCreate(ctx, rest[1:])
 		}
 		return errors.New("usage: simplecrm app-password create --email EMAIL [--name NAME]")
+	case "import":
+		return a.importCmd(ctx, rest)
+	case "export":
+		return a.exportCmd(ctx, rest)
 	case "sync":
 		return a.syncCmd(ctx, rest)
 	case "bench":

@@ -129,7 +129,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			importFile(t, src, u, googleCSV)
 			importFile(t, src, u, vcf40)
 			co := &crm.Contact{OrgID: u.OrgID, OwnerID: u.ID, FirstName: "Émile", LastName: "Zola", PersonalEmail: "e@z.test",
-				Note: "line one\nline two; with, punctuation",
+				Note:        "line one\nline two; with, punctuation",
 				Employments: []crm.Employment{{CompanyName: "Aurore", Function: "Writer", WorkEmail: "emile@aurore.test", Primary: true}}}
 			if err := src.CreateContact(ctx, co); err != nil {
 				t.Fatal(err)
