@@ -64,14 +64,16 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/api/", api.New(cfg.Services, cfg.Sync, cfg.Logger))
 	// CardDAV, when the database stores address books (the product's does).
+	var davStore ui.DAVStore
 	if st, ok := cfg.DB.(carddav.Store); ok {
+		davStore = st
 		dav := carddav.New(st, cfg.Logger)
 		mux.Handle(carddav.Prefix, dav)
 		mux.Handle("/.well-known/carddav", dav)
 		mux.Handle("PROPFIND /{$}", dav) // clients given only the base URL start here
 	}
 	mux.Handle("/", ui.New(ui.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies,
-		Sync: cfg.Sync, GoogleAuthURL: cfg.GoogleAuthURL}))
+		Sync: cfg.Sync, GoogleAuthURL: cfg.GoogleAuthURL, DAV: davStore}))
 	s.handler = s.observe(m, limitBody(mux))
 	return s
 }

@@ -30,6 +30,9 @@ type Config struct {
 	// redirect that follows the "Sync Mobile" form, so its origin must be
 	// allowed there or the redirect to Google's account chooser is blocked.
 	GoogleAuthURL string
+	// DAV keeps CardDAV app passwords and address book scopes; nil hides
+	// the app passwords page.
+	DAV DAVStore
 }
 
 // maxBodyBytes bounds every request body: the largest form (a contact with a
@@ -54,6 +57,7 @@ func New(cfg Config) http.Handler {
 		pages:   mustParseTemplates(),
 		limiter: newLoginLimiter(),
 		sync:    cfg.Sync,
+		dav:     cfg.DAV,
 	}
 	mux := http.NewServeMux()
 	h.routes(mux)
@@ -73,6 +77,7 @@ type handler struct {
 	pages   map[string]pageTemplate
 	limiter *loginLimiter
 	sync    *syncmobile.Service
+	dav     DAVStore
 }
 
 // Routes returns the patterns New registers, such as "POST /contacts/{id}", so
@@ -134,6 +139,7 @@ func (h *handler) routes(mux router) {
 	mux.Handle("GET /tokens", h.authed(h.listTokens))
 	mux.Handle("POST /tokens", h.authed(h.createToken))
 	mux.Handle("POST /tokens/{id}/revoke", h.authed(h.revokeToken))
+	h.davRoutes(mux)
 
 	h.googleRoutes(mux)
 
