@@ -90,7 +90,7 @@ func expectMoves(t *testing.T, out, what string, n int) {
 
 func newBenchVdir(t *testing.T, url, user, password string) *vdir {
 	dir := t.TempDir()
-	v := &vdir{t: t, bin: lookClient(t, "vdirsyncer"), cfg: filepath.Join(dir, "config"), local: filepath.Join(dir, "local")}
+	v := &vdir{t: t, bin: lookClient(t, "vdirsyncer"), cfg: filepath.Join(dir, "config"), local: filepath.Join(dir, "local"), timeout: 30 * time.Minute}
 	for _, d := range []string{v.local, filepath.Join(dir, "status")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
