@@ -140,6 +140,7 @@ func (h *handler) routes(mux router) {
 	mux.Handle("POST /tokens", h.authed(h.createToken))
 	mux.Handle("POST /tokens/{id}/revoke", h.authed(h.revokeToken))
 	h.davRoutes(mux)
+	h.importRoutes(mux)
 
 	h.googleRoutes(mux)
 
