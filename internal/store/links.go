@@ -37,7 +37,7 @@ const (
 	// Each is completed with an IN list from $2; emails go by cascade.
 	deletePeopleSQL      = `DELETE FROM google_people WHERE account_id = $1 AND resource_name IN `
 	deletePeopleEmailSQL = `DELETE FROM google_people_emails WHERE account_id = $1 AND resource_name IN `
-	peopleByEmailSQL     = `SELECT DISTINCT resource_name FROM google_people_emails WHERE account_id = $1 AND email_key IN `
+	peopleByEmailSQL     = `SELECT resource_name FROM google_people_emails WHERE account_id = $1 AND email_key IN `
 	peopleByCRMIDSQL     = `SELECT resource_name FROM google_people WHERE account_id = $1 AND crm_id <> 0 AND crm_id IN `
 	selectPeopleSQL      = `SELECT resource_name, crm_id, in_group FROM google_people WHERE account_id = $1 AND resource_name IN `
 	selectPeopleEmailSQL = `SELECT resource_name, email_key FROM google_people_emails
