@@ -95,8 +95,10 @@ func crashSync(t *testing.T, engine string, size, kills int, rnd *rand.Rand) {
 		srv = startServe(t, env, addr)
 		rescue(t, p.dsn)
 	}
-	if midRun < kills {
-		t.Errorf("only %d of %d kills hit the run while it was going: make it longer", midRun, kills)
+	// Kills after the run finished still test a restart; none during it
+	// would test nothing.
+	if midRun == 0 {
+		t.Errorf("none of the %d kills hit the run while it was going: make it longer", kills)
 	}
 	api.base = srv.base
 	first := waitRunFor(t, api, fmt.Sprint(runID), 5*time.Minute)

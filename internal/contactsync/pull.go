@@ -111,6 +111,7 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 		return err
 	}
 	var pending []*pendingUpdate
+	var doubles []string
 	for _, p := range persons {
 		r.rec.Done++
 		l := linkOf(byName, p)
@@ -128,6 +129,8 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 				}
 				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays).")
 			}
+		case l == nil && r.ownDuplicate(p, m):
+			doubles = append(doubles, p.ResourceName)
 		default:
 			pu, err := r.pullMember(ctx, p, l, m)
 			if err != nil {
@@ -138,7 +141,47 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 			}
 		}
 	}
+	if err := r.deleteDoubles(ctx, doubles); err != nil {
+		return err
+	}
 	return r.sendUpdates(ctx, pending)
+}
+
+// ownDuplicate reports whether an unlinked group member is a second Google
+// contact the CRM created for one contact: a create Google applied after the
+// process that sent it died (so after the next run listed and created again).
+// It carries the id of a CRM contact already linked to another Google
+// contact, and nobody edited it: it shows what the CRM contact shows.
+func (r *run) ownDuplicate(p *people.Person, m *pageContacts) bool {
+	c := m.byID[crmIDOf(p)]
+	if c == nil || !m.taken[c.ID] {
+		return false
+	}
+	cv, gv := ContactView(c), PersonView(p)
+	for _, f := range TwoWayFields {
+		if !r.opts.Phones.fieldEq(f, cv, gv) {
+			return false
+		}
+	}
+	return true
+}
+
+// deleteDoubles deletes the Google contacts ownDuplicate found. Google keeps
+// deleted contacts restorable in its trash for 30 days.
+func (r *run) deleteDoubles(ctx context.Context, names []string) error {
+	for _, batch := range chunks(names, MaxBatchDelete) {
+		err := r.call(ctx, func() error { return r.g.BatchDelete(ctx, batch) })
+		if err != nil && google.Classify(err) != google.KindNotFound {
+			return err
+		}
+		if err := r.store.UnindexPeople(ctx, r.acct.ID, batch); err != nil {
+			return err
+		}
+		for _, n := range batch {
+			r.event(crm.EventDeleted, 0, "Deleted "+n+" in Google: a second copy of a contact, created by a sync that was interrupted.")
+		}
+	}
+	return nil
 }
 
 // linkOf finds the link of a person, re-keying it when Google changed the

@@ -1,0 +1,164 @@
+package contactsync_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/contactsync"
+	"simplecrm/internal/crm"
+)
+
+// crashingGoogle stops the run right after the n-th batch create reached
+// Google, as a process killed before it could save the links would.
+type crashingGoogle struct {
+	contactsync.Google
+	cancel  context.CancelFunc
+	creates int
+	crashAt int
+}
+
+func (g *crashingGoogle) BatchCreate(ctx context.Context, ps []*people.Person) ([]*people.Person, error) {
+	out, err := g.Google.BatchCreate(ctx, ps)
+	g.creates++
+	if g.creates == g.crashAt {
+		g.cancel()
+		return nil, context.Canceled
+	}
+	return out, err
+}
+
+func TestCrashAfterCreateResumes(t *testing.T) {
+	for _, crashAt := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(crashAt), func(t *testing.T) {
+			f := newFixture(t, "sqlite")
+			for i := 0; i < 700; i++ {
+				f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+			}
+			for i := 0; i < 50; i++ {
+				f.googleContact(person("G", itoa(int64(i)), "g"+itoa(int64(i))+"@example.org"))
+			}
+			full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+			run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+			if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(f.ctx)
+			g := &crashingGoogle{Google: f.googleClient(full), cancel: cancel, crashAt: crashAt}
+			if err := f.engine.Run(ctx, g, full, run, nil); err == nil {
+				t.Fatal("the crashed run reported no error")
+			}
+			f.mustSync()
+			f.emu.ResetRequests()
+			f.mustSync()
+			if w := f.writes(); w != 0 {
+				t.Errorf("not converged: %d writes", w)
+			}
+			assertConverged(t, f, 750)
+		})
+	}
+}
+
+// A create that Google applies after the run that sent it died leaves a
+// second Google contact for one CRM contact; the next sync deletes it rather
+// than importing it as a new CRM contact.
+func TestLateCreateIsNotImported(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	c := f.crmContact(crm.Contact{FirstName: "Ann", LastName: "Lee", PersonalEmail: "ann@example.org"})
+	f.mustSync()
+	// The late copy: what a create sent before a crash makes.
+	if _, err := f.emu.SeedGroup(f.gmail, "SimpleCRM", &people.Person{
+		Names:          []*people.Name{{GivenName: "Ann", FamilyName: "Lee"}},
+		EmailAddresses: []*people.EmailAddress{{Value: "ann@example.org", Type: "home"}},
+		ClientData:     []*people.ClientData{{Key: contactsync.ClientDataKey, Value: itoa(c.ID)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := f.mustSync()
+	if run.Counts.CRMCreated != 0 {
+		t.Fatalf("the late copy was imported: %+v", run.Counts)
+	}
+	assertConverged(t, f, 1)
+}
+
+// crashingStore cuts the run off after n store writes, at any point of a run:
+// between a CRM create and its link, between pages of a listing, mid-batch.
+type crashingStore struct {
+	contactsync.Store
+	cancel context.CancelFunc
+	n      int
+}
+
+func (s *crashingStore) tick() {
+	if s.n--; s.n == 0 {
+		s.cancel()
+	}
+}
+
+func (s *crashingStore) CreateContact(ctx context.Context, c *crm.Contact) error {
+	defer s.tick()
+	return s.Store.CreateContact(ctx, c)
+}
+
+func (s *crashingStore) SaveLink(ctx context.Context, l *contactsync.Link) error {
+	defer s.tick()
+	return s.Store.SaveLink(ctx, l)
+}
+
+func (s *crashingStore) IndexPeople(ctx context.Context, id int64, ps []contactsync.IndexedPerson) error {
+	defer s.tick()
+	return s.Store.IndexPeople(ctx, id, ps)
+}
+
+// Runs cut off at random store writes, again and again, during a first sync
+// with multi-page listings, then let finish: no duplicate on either side.
+func TestRunsCutOffAtRandomWrites(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	for i := 0; i < 400; i++ {
+		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+	}
+	var ps []*people.Person
+	for i := 0; i < 2200; i++ {
+		email := "g" + itoa(int64(i)) + "@example.org"
+		if i < 100 {
+			email = "c" + itoa(int64(i)) + "@example.org"
+		}
+		ps = append(ps, person("G", itoa(int64(i)), email))
+	}
+	if _, err := f.emu.SeedGroup(f.gmail, "SimpleCRM", ps...); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for k := 0; k < 15; k++ {
+		ctx, cancel := context.WithCancel(f.ctx)
+		st := &crashingStore{Store: f.db, cancel: cancel, n: 1 + rnd.IntN(600)}
+		eng := contactsync.New(st, contactsync.Options{}, nil)
+		run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+		if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		eng.Run(ctx, f.googleClient(full), full, run, nil)
+		cancel()
+	}
+	f.mustSync()
+	f.emu.ResetRequests()
+	f.mustSync()
+	if w := f.writes(); w != 0 {
+		t.Errorf("not converged: %d writes", w)
+	}
+	live := f.live()
+	seen := map[string]int{}
+	for _, c := range live {
+		seen[c.PersonalEmail]++
+	}
+	for e, n := range seen {
+		if n > 1 {
+			t.Errorf("CRM: %d contacts with %s", n, e)
+		}
+	}
+	assertConverged(t, f, 2500)
+}
