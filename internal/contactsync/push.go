@@ -395,7 +395,9 @@ type contactLimitError struct {
 	err error
 }
 
-func (e *contactLimitError) Error() string { return fmt.Sprintf("%d contacts not created: %v", e.n, e.err) }
+func (e *contactLimitError) Error() string {
+	return fmt.Sprintf("%d contacts not created: %v", e.n, e.err)
+}
 func (e *contactLimitError) Unwrap() error { return e.err }
 
 // errRedoBatch asks push to process the same batch again.
