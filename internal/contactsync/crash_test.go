@@ -162,3 +162,57 @@ func TestRunsCutOffAtRandomWrites(t *testing.T) {
 	}
 	assertConverged(t, f, 2500)
 }
+
+// editingGoogle edits a contact in Google right after the first page of a
+// full listing, as a person on a phone might while a sync runs.
+type editingGoogle struct {
+	contactsync.Google
+	edit func()
+	done bool
+}
+
+func (g *editingGoogle) ListConnections(ctx context.Context, syncToken, pageToken string) (*people.ListConnectionsResponse, error) {
+	resp, err := g.Google.ListConnections(ctx, syncToken, pageToken)
+	if !g.done && syncToken == "" && pageToken == "" {
+		g.done = true
+		g.edit()
+	}
+	return resp, err
+}
+
+// A contact edited while a full listing runs is left out of it; it must not
+// be taken for deleted.
+func TestEditDuringFullListingIsNotADeletion(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	var ps []*people.Person
+	for i := 0; i < 1200; i++ {
+		ps = append(ps, person("G", itoa(int64(i)), "g"+itoa(int64(i))+"@example.org"))
+	}
+	created, err := f.emu.SeedGroup(f.gmail, "SimpleCRM", ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	f.emu.ExpireSyncTokens()
+	late := created[1100] // on the second page
+	full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+	g := &editingGoogle{Google: f.googleClient(full), edit: func() {
+		p, _ := f.emu.Contact(f.gmail, late.ResourceName)
+		p.Names[0].GivenName = "Edited"
+		if _, err := f.emu.UpdateContact(f.gmail, p, "names"); err != nil {
+			t.Error(err)
+		}
+	}}
+	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+	f.svc.SyncRuns.CreateSyncRun(f.ctx, run)
+	if err := f.engine.Run(f.ctx, g, full, run, nil); err != nil || run.Status != crm.RunSucceeded {
+		t.Fatalf("run: %v %s %s", err, run.Status, run.Error)
+	}
+	if run.Counts.CRMDeleted != 0 {
+		t.Fatalf("%d CRM contacts went to the trash for an edit made during the listing", run.Counts.CRMDeleted)
+	}
+	f.mustSync()
+	if c := crmByEmail(f.live(), "g1100@example.org"); c == nil || c.FirstName != "Edited" {
+		t.Fatalf("the contact edited during the listing: %+v", c)
+	}
+}

@@ -358,7 +358,8 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 }
 
 // dropUnseen treats linked contacts missing from a full listing as deleted
-// in Google.
+// in Google, once a read confirms it: a contact edited while the listing ran
+// is left out of it too (it comes with the next incremental listing).
 func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 	var after int64
 	for {
@@ -366,11 +367,31 @@ func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 		if err != nil || len(links) == 0 {
 			return err
 		}
+		after = links[len(links)-1].ContactID
+		var unseen []*Link
 		for _, l := range links {
-			after = l.ContactID
 			if !seen[l.ResourceName] {
-				if err := r.googleDeleted(ctx, l); err != nil {
-					return err
+				unseen = append(unseen, l)
+			}
+		}
+		for _, batch := range chunks(unseen, MaxBatchMutate) {
+			names := make([]string, len(batch))
+			for i, l := range batch {
+				names[i] = l.ResourceName
+			}
+			var got []*people.Person
+			if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, names); return err }); err != nil {
+				return err
+			}
+			exists := map[string]bool{}
+			for _, p := range got {
+				exists[p.ResourceName] = true
+			}
+			for _, l := range batch {
+				if !exists[l.ResourceName] {
+					if err := r.googleDeleted(ctx, l); err != nil {
+						return err
+					}
 				}
 			}
 		}
