@@ -33,11 +33,16 @@ const (
 	// needs no org_id: with one, SQLite scans the organization's contacts
 	// instead of fetching the few matches by id. The emails' placeholders
 	// fill both %s; an owner condition may follow.
-	byEmailSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.id IN (
+	// The work-email branch leaves the organization to the outer query, where
+	// the unary plus keeps it from choosing an index: joined to contacts in
+	// the branch, or indexed outside, it made SQLite without statistics (a new
+	// database, before any PRAGMA optimize) walk every contact of the
+	// organization instead of the email indexes: 170 ms per look-up at 100k
+	// contacts instead of 4 ms.
+	byEmailSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE +c.org_id = $1 AND c.id IN (
 			SELECT id FROM contacts WHERE org_id = $1 AND personal_email <> '' AND lower(personal_email) IN (%s)
 			UNION
-			SELECT e.contact_id FROM employments e JOIN contacts ec ON ec.id = e.contact_id
-			WHERE ec.org_id = $1 AND e.work_email <> '' AND lower(e.work_email) IN (%s))
+			SELECT contact_id FROM employments WHERE work_email <> '' AND lower(work_email) IN (%s))
 		AND c.deleted_at IS NULL`
 	findContactsSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.org_id = $1 AND c.id IN `
 
