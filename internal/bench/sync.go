@@ -27,7 +27,8 @@ type syncFigures struct {
 	Calls    int // People API calls
 	Writes   int // of which write calls
 	ByMethod map[string]int
-	PeakRSS  int64 // kB, VmHWM of the child process
+	PeakRSS  int64         // kB, VmHWM of the child process
+	InEmu    time.Duration // time the emulator took to answer, latency included
 	Counts   crm.SyncCounts
 }
 
@@ -130,6 +131,11 @@ func (s *syncer) sync(ctx context.Context, name string) (*syncFigures, error) {
 	}
 	f := &syncFigures{Wall: time.Duration(res.WallMS * float64(time.Millisecond)), PeakRSS: res.VmHWMKB,
 		Counts: res.Counts, ByMethod: map[string]int{}}
+	for _, e := range s.emu.Requests() {
+		if strings.HasPrefix(e.Method, "people.") || strings.HasPrefix(e.Method, "contactGroups.") {
+			f.InEmu += e.Duration
+		}
+	}
 	for method, byStatus := range s.emu.RequestCounts() {
 		if !strings.HasPrefix(method, "people.") && !strings.HasPrefix(method, "contactGroups.") {
 			continue
