@@ -106,8 +106,11 @@ func (c *Client) BatchDelete(ctx context.Context, names []string) error {
 
 // ListGroups lists every contact group of the account.
 func (c *Client) ListGroups(ctx context.Context) ([]*people.ContactGroup, error) {
+	// Only what finding the account's group needs: memberCount makes the
+	// server count every group's members on each run (the emulator walks all
+	// contacts for it: half a second of a no-op sync at 100k contacts).
 	var out []*people.ContactGroup
-	err := c.svc.ContactGroups.List().Context(ctx).PageSize(1000).GroupFields("name,groupType,memberCount,metadata").
+	err := c.svc.ContactGroups.List().Context(ctx).PageSize(1000).GroupFields("name,groupType").
 		Pages(ctx, func(r *people.ListContactGroupsResponse) error {
 			out = append(out, r.ContactGroups...)
 			return nil
