@@ -143,6 +143,9 @@ func ViewOf(c *Card) contactsync.View {
 	v.PersonalEmail, v.WorkEmail = str(contactsync.FieldPersonalEmail), str(contactsync.FieldWorkEmail)
 	if l := s[contactsync.FieldAddress]; l != nil {
 		comp := l.Components()
+		for i := range comp {
+			comp[i] = strings.TrimSpace(comp[i])
+		}
 		v.Address = crm.Address{Extended: at(comp, 1), Street: at(comp, 2), City: at(comp, 3),
 			Region: at(comp, 4), PostalCode: at(comp, 5), Country: at(comp, 6)}
 		if po := at(comp, 0); po != "" && v.Address.Street == "" {

@@ -299,9 +299,14 @@ func parseLine(s string) (*Line, error) {
 	}
 	name := s[:i]
 	if g, n, ok := strings.Cut(name, "."); ok {
+		if g == "" {
+			return nil, fmt.Errorf("empty group before '.': %q", clip(s))
+		}
 		l.Group, name = g, n
 	}
-	if name == "" || strings.ContainsAny(name, " \t\"") {
+	// RFC 6350 §3.3 allows only letters, digits and '-'; we are lenient
+	// but refuse what our encoder could not write back unambiguously.
+	if name == "" || strings.ContainsAny(name, " \t\".") {
 		return nil, fmt.Errorf("bad property name: %q", clip(s))
 	}
 	l.Name = strings.ToUpper(name)
