@@ -39,7 +39,7 @@ func TestTwoInstances(t *testing.T) {
 		}))
 		t.Cleanup(proxy.Close)
 		addrs[i] = freeAddr(t)
-		env := append(p.env(addrs[i], "SIMPLECRM_SYNC_INTERVAL=0"), "SIMPLECRM_GOOGLE_API_URL="+proxy.URL+"/")
+		env := append(p.env(addrs[i], "SIMPLECRM_SYNC_INTERVAL=0", "SIMPLECRM_SYNC_LEASE=2s"), "SIMPLECRM_GOOGLE_API_URL="+proxy.URL+"/")
 		srv[i] = startServe(t, env, addrs[i])
 		apis[i] = apiClient{t: t, base: srv[i].base, token: token}
 	}
@@ -127,8 +127,9 @@ func TestTwoInstances(t *testing.T) {
 	}
 	srv[worker].kill()
 	other := apis[1-worker]
-	// River rescues the job after 35 minutes; meanwhile a request returns the
-	// same run and starts nothing. rescue() stands for the 35 minutes.
+	// Until the dead instance's lease expires (SIMPLECRM_SYNC_LEASE), a
+	// request returns the same run and starts nothing; then the survivor
+	// resumes it.
 	var again struct {
 		RunID int64 `json:"run_id"`
 	}
@@ -137,7 +138,6 @@ func TestTwoInstances(t *testing.T) {
 		t.Errorf("a request while the dead instance's run is stuck made run %d, not %d", again.RunID, queued.RunID)
 	}
 	p.emu.SetLatency("", 0)
-	rescue(t, p.dsn)
 	otherBefore := calls[1-worker].Load()
 	waitRunFor(t, other, fmt.Sprint(queued.RunID), 2*time.Minute)
 	if calls[1-worker].Load() == otherBefore {
@@ -146,5 +146,5 @@ func TestTwoInstances(t *testing.T) {
 	var ct map[string]any
 	other.do("GET", "/api/v1/contacts/10", "", 200, &ct)
 	checkConverged(t, p, other, google, 600)
-	t.Logf("instance %d killed mid-run; instance %d finished run %d after the rescue", worker+1, 2-worker, queued.RunID)
+	t.Logf("instance %d killed mid-run; instance %d finished run %d once its lease expired", worker+1, 2-worker, queued.RunID)
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"simplecrm/internal/jobs"
 )
 
 // Config is the runtime configuration of DESIGN.md §4, read from SIMPLECRM_*
@@ -27,8 +29,9 @@ type Config struct {
 	GoogleRevoke  string
 	GoogleAPI     string
 	SyncInterval  time.Duration
+	SyncLease     time.Duration
 
-	syncInterval string // as given, parsed by resolve
+	syncInterval, syncLease string // as given, parsed by resolve
 }
 
 // configFlags registers the configuration on fs, with environment values (or
@@ -53,6 +56,7 @@ func (a *App) configFlags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.GoogleAPI, "google-api-url", env("SIMPLECRM_GOOGLE_API_URL", "https://people.googleapis.com/"), "People API root")
 	// Parsed in resolve, so that a bad environment value is reported like a bad flag.
 	fs.StringVar(&c.syncInterval, "sync-interval", env("SIMPLECRM_SYNC_INTERVAL", "15m"), "automatic sync period, 0 = off (SIMPLECRM_SYNC_INTERVAL)")
+	fs.StringVar(&c.syncLease, "sync-lease", env("SIMPLECRM_SYNC_LEASE", jobs.DefaultLeaseTTL.String()), "how soon a sync whose process died is resumed (SIMPLECRM_SYNC_LEASE)")
 	return c
 }
 
@@ -63,6 +67,9 @@ func (c *Config) resolve() error {
 		return err
 	}
 	c.SyncInterval = d
+	if c.SyncLease, err = time.ParseDuration(c.syncLease); err != nil || c.SyncLease < time.Second {
+		return fmt.Errorf("SIMPLECRM_SYNC_LEASE %q must be a duration of at least 1s, such as 30s", c.syncLease)
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}

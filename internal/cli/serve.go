@@ -86,7 +86,7 @@ func startSync(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger)
 		APIURL:       cfg.GoogleAPI,
 		RedirectURL:  cfg.BaseURL + "/google/callback",
 	}, engine, log)
-	q, err := jobs.Start(ctx, db, jobs.Config{Logger: log, SyncInterval: cfg.SyncInterval, RunSync: svc.RunSync})
+	q, err := jobs.Start(ctx, db, jobs.Config{Logger: log, SyncInterval: cfg.SyncInterval, LeaseTTL: cfg.SyncLease, RunSync: svc.RunSync})
 	if err != nil {
 		return nil, nil, err
 	}

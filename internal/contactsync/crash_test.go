@@ -85,7 +85,7 @@ func TestLateCreateIsNotImported(t *testing.T) {
 }
 
 // crashingStore cuts the run off after n store writes, at any point of a run:
-// between a CRM create and its link, between pages of a listing, mid-batch.
+// between an import and the next write, between pages of a listing, mid-batch.
 type crashingStore struct {
 	contactsync.Store
 	cancel context.CancelFunc
@@ -98,9 +98,9 @@ func (s *crashingStore) tick() {
 	}
 }
 
-func (s *crashingStore) CreateContact(ctx context.Context, c *crm.Contact) error {
+func (s *crashingStore) CreateLinkedContacts(ctx context.Context, cs []*crm.Contact, ls []*contactsync.Link) error {
 	defer s.tick()
-	return s.Store.CreateContact(ctx, c)
+	return s.Store.CreateLinkedContacts(ctx, cs, ls)
 }
 
 func (s *crashingStore) SaveLink(ctx context.Context, l *contactsync.Link) error {
@@ -214,5 +214,34 @@ func TestEditDuringFullListingIsNotADeletion(t *testing.T) {
 	f.mustSync()
 	if c := crmByEmail(f.live(), "g1100@example.org"); c == nil || c.FirstName != "Edited" {
 		t.Fatalf("the contact edited during the listing: %+v", c)
+	}
+}
+
+// A run cut off right after it created the CRM contact of a Google contact
+// with no email: nothing can match the two later, so the contact and its link
+// must be saved together or not at all, or the next run imports it again.
+func TestImportCutOffIsNotDoubled(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	noEmail := &people.Person{Names: []*people.Name{{GivenName: "Only", FamilyName: "Phone"}},
+		PhoneNumbers: []*people.PhoneNumber{{Value: "+33 6 12 34 56 78", Type: "mobile"}}}
+	if _, err := f.emu.SeedGroup(f.gmail, "SimpleCRM", noEmail); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	st := &crashingStore{Store: f.db, cancel: cancel, n: 2} // the index, then the import
+	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	contactsync.New(st, contactsync.Options{}, nil).Run(ctx, f.googleClient(full), full, run, nil)
+	f.mustSync()
+	live, members := f.live(), f.groupMembers()
+	if len(live) != 1 || len(members) != 1 {
+		t.Fatalf("%d CRM contacts and %d group members for one Google contact imported by a cut-off run", len(live), len(members))
+	}
+	if live[0].MobilePhone == "" || live[0].FirstName != "Only" {
+		t.Fatalf("imported contact: %+v", live[0])
 	}
 }

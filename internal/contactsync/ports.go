@@ -64,7 +64,11 @@ type Store interface {
 	// FindContacts returns the contacts with these ids (trashed ones too);
 	// missing ids are left out.
 	FindContacts(ctx context.Context, orgID int64, ids []int64) ([]*crm.Contact, error)
-	CreateContact(ctx context.Context, c *crm.Contact) error
+	// CreateLinkedContacts creates contacts imported from Google each with
+	// its link, in one transaction: an import never exists without its link,
+	// which a crash in between would leave to be imported again. It fills
+	// each link's ContactID and SyncedVersion from its contact.
+	CreateLinkedContacts(ctx context.Context, cs []*crm.Contact, links []*Link) error
 	// UpdateContact has crm.ContactService semantics (ECONFLICT on a version
 	// mismatch when c.Version is set).
 	UpdateContact(ctx context.Context, c *crm.Contact) error

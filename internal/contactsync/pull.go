@@ -141,6 +141,9 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 			}
 		}
 	}
+	if err := r.importPeople(ctx, m.imports); err != nil {
+		return err
+	}
 	if err := r.deleteDoubles(ctx, doubles); err != nil {
 		return err
 	}
@@ -207,6 +210,7 @@ type pageContacts struct {
 	byID    map[int64]*crm.Contact    // linked contacts and clientData ids
 	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
 	taken   map[int64]bool            // contacts already linked in this account
+	imports []*people.Person          // new group members to import
 }
 
 func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
@@ -270,7 +274,8 @@ func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *page
 	if l == nil {
 		c := r.matchPerson(p, m)
 		if c == nil {
-			return nil, r.createFromGoogle(ctx, p)
+			m.imports = append(m.imports, p)
+			return nil, nil
 		}
 		m.taken[c.ID] = true
 		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
@@ -315,24 +320,37 @@ func older(a, b *crm.Contact) bool {
 
 func (r *run) inScope(c *crm.Contact) bool { return r.owner == 0 || c.OwnerID == r.owner }
 
-// createFromGoogle creates the CRM contact of a new group member, owned by
-// the connecting user, with Google's business fields in its Note block.
-func (r *run) createFromGoogle(ctx context.Context, p *people.Person) error {
-	v := PersonView(p)
-	c := &crm.Contact{OrgID: r.acct.OrgID, OwnerID: r.acct.UserID}
-	setTwoWay(c, v)
-	c.Note = WithNoteBlock("", r.opts.Phones.GoogleOnlyBusiness(View{}, v))
-	if err := r.store.CreateContact(ctx, c); err != nil {
-		if crm.ErrorCode(err) == crm.EINVALID {
-			r.rec.Counts.Skipped++
-			r.event(crm.EventSkipped, 0, fmt.Sprintf("Google contact %q not imported: %s", displayName(v, p), crm.ErrorFields(err)))
-			return nil
+// importPeople creates the CRM contacts of new group members, owned by the
+// connecting user, with Google's business fields in their Note block, and
+// their links with them.
+func (r *run) importPeople(ctx context.Context, persons []*people.Person) error {
+	for _, batch := range chunks(persons, MaxBatchMutate) {
+		var cs []*crm.Contact
+		var links []*Link
+		for _, p := range batch {
+			v := PersonView(p)
+			c := &crm.Contact{OrgID: r.acct.OrgID, OwnerID: r.acct.UserID}
+			setTwoWay(c, v)
+			c.Note = WithNoteBlock("", r.opts.Phones.GoogleOnlyBusiness(View{}, v))
+			c.Normalize()
+			if err := c.Validate(); err != nil {
+				r.rec.Counts.Skipped++
+				r.event(crm.EventSkipped, 0, fmt.Sprintf("Google contact %q not imported: %s", displayName(v, p), crm.ErrorFields(err)))
+				continue
+			}
+			cs = append(cs, c)
+			links = append(links, &Link{AccountID: r.acct.ID, ResourceName: p.ResourceName, ETag: p.Etag,
+				BaseCRM: ContactView(c), BaseGoogle: v})
 		}
-		return err
+		if len(cs) == 0 {
+			continue
+		}
+		if err := r.store.CreateLinkedContacts(ctx, cs, links); err != nil {
+			return err
+		}
+		r.rec.Counts.CRMCreated += len(cs)
 	}
-	r.rec.Counts.CRMCreated++
-	return r.store.SaveLink(ctx, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, ETag: p.Etag,
-		BaseCRM: ContactView(c), BaseGoogle: v, SyncedVersion: c.Version})
+	return nil
 }
 
 // googleDeleted handles a Google contact deleted in Google: its CRM contact

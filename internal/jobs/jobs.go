@@ -61,6 +61,10 @@ type Config struct {
 	ScheduleEvery time.Duration
 	PurgeEvery    time.Duration
 	PollInterval  time.Duration
+	// LeaseTTL is how long a sync's lease lasts without a heartbeat, so how
+	// soon a sync whose process died is resumed (SIMPLECRM_SYNC_LEASE);
+	// 0 = DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Queue is a started job queue: this instance works jobs and, while it is the
@@ -74,6 +78,9 @@ type Queue struct {
 	// enqueueMu serializes EnqueueSync in this process; on PostgreSQL an
 	// advisory lock extends that across instances.
 	enqueueMu sync.Mutex
+
+	id        string             // this instance, in the holders of sync leases
+	stopWatch context.CancelFunc // stops watchAbandoned
 }
 
 // Start starts working jobs on db, whose River schema must be migrated (see
@@ -94,8 +101,9 @@ func Start(ctx context.Context, db *store.DB, cfg Config) (*Queue, error) {
 	cfg.ScheduleEvery = orDefault(cfg.ScheduleEvery, DefaultScheduleEvery)
 	cfg.PurgeEvery = orDefault(cfg.PurgeEvery, DefaultPurgeEvery)
 	cfg.PollInterval = orDefault(cfg.PollInterval, DefaultPollInterval)
+	cfg.LeaseTTL = orDefault(cfg.LeaseTTL, DefaultLeaseTTL)
 
-	q := &Queue{db: db, cfg: cfg, log: cfg.Logger}
+	q := &Queue{db: db, cfg: cfg, log: cfg.Logger, id: newInstanceID()}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &syncWorker{q: q})
 	river.AddWorker(workers, &scheduleWorker{q: q})
@@ -126,6 +134,9 @@ func Start(ctx context.Context, db *store.DB, cfg Config) (*Queue, error) {
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("jobs: start: %w", err)
 	}
+	watch, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	q.stopWatch = stopWatch
+	go q.watchAbandoned(watch)
 	return q, nil
 }
 
@@ -133,6 +144,7 @@ func Start(ctx context.Context, db *store.DB, cfg Config) (*Queue, error) {
 // ends first, it cancels them and waits a little more for them to return; a
 // sync cancelled this way is retried later, by this instance or another.
 func (q *Queue) Stop(ctx context.Context) error {
+	q.stopWatch()
 	err := q.client.Stop(ctx)
 	if err == nil || ctx.Err() == nil {
 		return err

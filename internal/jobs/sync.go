@@ -50,7 +50,9 @@ func (w *syncWorker) Timeout(*river.Job[syncArgs]) time.Duration { return SyncTi
 // Work runs the sync. RunSync records the run's outcome itself; an error
 // here means "try again later" and River retries with its backoff.
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[syncArgs]) error {
-	return w.q.cfg.RunSync(ctx, job.Args.AccountID, job.Args.RunID)
+	return w.q.withLease(ctx, job, func(ctx context.Context) error {
+		return w.q.cfg.RunSync(ctx, job.Args.AccountID, job.Args.RunID)
+	})
 }
 
 // enqueueLock is the first key of the pg_advisory_xact_lock (second key: the

@@ -80,6 +80,38 @@ func (db *DB) LinksByContact(ctx context.Context, accountID int64, contactIDs []
 // already linked to another contact of the account is ECONFLICT; an unknown
 // contact or account is ENOTFOUND.
 func (db *DB) SaveLink(ctx context.Context, l *contactsync.Link) error {
+	return saveLink(ctx, db.w, db.dialect, l)
+}
+
+// CreateLinkedContacts creates contacts imported from Google with their
+// links, in one transaction, and fills each link's ContactID and
+// SyncedVersion from its contact.
+func (db *DB) CreateLinkedContacts(ctx context.Context, cs []*crm.Contact, links []*contactsync.Link) error {
+	for _, c := range cs {
+		c.Normalize()
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for i, c := range cs {
+			v, err := nextVersion(ctx, tx, c.OrgID, "organization")
+			if err != nil {
+				return err
+			}
+			if err := db.createContactTx(ctx, tx, c, v); err != nil {
+				return err
+			}
+			links[i].ContactID, links[i].SyncedVersion = c.ID, c.Version
+			if err := saveLink(ctx, tx, db.dialect, links[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func saveLink(ctx context.Context, db querier, d *dialect, l *contactsync.Link) error {
 	baseCRM, err := json.Marshal(l.BaseCRM)
 	if err != nil {
 		return fmt.Errorf("save link: %w", err)
@@ -88,13 +120,13 @@ func (db *DB) SaveLink(ctx context.Context, l *contactsync.Link) error {
 	if err != nil {
 		return fmt.Errorf("save link: %w", err)
 	}
-	_, err = db.w.ExecContext(ctx, upsertLinkSQL, l.AccountID, l.ContactID, l.ResourceName, l.ETag,
+	_, err = db.ExecContext(ctx, upsertLinkSQL, l.AccountID, l.ContactID, l.ResourceName, l.ETag,
 		string(baseCRM), string(baseGoogle), l.SyncedVersion, l.CreatedByCRM)
-	if err != nil && db.dialect.isForeignKey(err) {
+	if err != nil && d.isForeignKey(err) {
 		return fmt.Errorf("save link of contact %d: %w", l.ContactID, notFoundErr("contact or Google account", err))
 	}
 	if err != nil {
-		return db.dialect.conflict(err, "save link", "This Google contact is already linked to another CRM contact.")
+		return d.conflict(err, "save link", "This Google contact is already linked to another CRM contact.")
 	}
 	return nil
 }
