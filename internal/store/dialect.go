@@ -20,10 +20,14 @@ type dialect struct {
 	migrations string
 	// timestampType is the column type of schema_migrations.applied_at.
 	timestampType string
-	// contactMatch returns the condition that selects contacts whose search
-	// text matches the argument at placeholder p, and matchArg builds that
-	// argument from folded query words (letters and digits only).
+	// contactMatch is the condition that selects contacts (FROM contacts c)
+	// whose search text matches the argument at placeholder p, and matchArg
+	// builds that argument from folded query words (letters and digits
+	// only). matchFrom and matchCond are the same search driven by the text
+	// index: the matches first, then their contacts.
 	contactMatch func(p string) string
+	matchFrom    string
+	matchCond    func(p string) string
 	matchArg     func(words []string) string
 	// isUnique and isForeignKey recognize constraint violations.
 	isUnique     func(err error) bool
@@ -36,6 +40,14 @@ var sqliteDialect = &dialect{
 	timestampType: "DATETIME",
 	contactMatch: func(p string) string {
 		return "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH " + p + ")"
+	},
+	// CROSS JOIN makes the matches drive the look-up: with the contacts
+	// first (the organization's index, SQLite's choice without statistics),
+	// every contact of the organization was tested, 12 ms at 100k even for
+	// 35 matches.
+	matchFrom: "contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid",
+	matchCond: func(p string) string {
+		return "contacts_fts MATCH " + p
 	},
 	// FTS5: each word a quoted string followed by * (prefix); juxtaposed
 	// phrases are ANDed. Quoting keeps OR, NEAR, -, ( and friends literal.
@@ -60,9 +72,9 @@ var postgresDialect = &dialect{
 	name:          "postgres",
 	migrations:    "migrations/postgres",
 	timestampType: "timestamptz",
-	contactMatch: func(p string) string {
-		return "c.search_vec @@ to_tsquery('simple', " + p + ")"
-	},
+	contactMatch:  pgMatch,
+	matchFrom:     "contacts c",
+	matchCond:     pgMatch,
 	// tsquery: word:* is a prefix match, & is AND. The words hold only
 	// letters and digits, so nothing in them is tsquery syntax; quoting them
 	// anyway keeps that true if the tokenizer ever changes.
@@ -98,4 +110,8 @@ func (d *dialect) conflict(err error, doing, message string) error {
 		return &crm.Error{Code: crm.ECONFLICT, Message: message, Err: err}
 	}
 	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func pgMatch(p string) string {
+	return "c.search_vec @@ to_tsquery('simple', " + p + ")"
 }

@@ -18,8 +18,9 @@ func RawDB(db *DB) *sql.DB { return db.r }
 // WriterDB returns the pool that writes.
 func WriterDB(db *DB) *sql.DB { return db.w }
 
-// SetScanWindow sets how many rows a search checks before using the index.
-func SetScanWindow(db *DB, n int) { db.scanWindow = n }
+// SetSearchLimits sets how many rows a search reads at a time in list order
+// and how many matches it takes from the index (see searchContacts).
+func SetSearchLimits(db *DB, window, indexCap int) { db.scanWindow, db.indexCap = window, indexCap }
 
 // SetClock replaces the database's clock.
 func SetClock(db *DB, now func() time.Time) { db.now = now }

@@ -16,6 +16,12 @@ import (
 // through the text index.
 //
 //	go test ./internal/store -run '^$' -fuzz FuzzSearch -fuzztime 1m
+//
+// searchLimits (scan window, index cap) send a search down each of its
+// paths: the index; the listing read on past the index's cap; the first
+// window of the listing.
+var searchLimits = [][2]int{{1, 4000}, {1, 1}, {1000, 4000}}
+
 func FuzzSearch(f *testing.F) {
 	for _, q := range []string{"", "emi", `"`, `*`, `-x`, "a OR b", "NEAR(a b)", `'`, `\`, "%", "_", "0612",
 		"col:val", "(", "\x00", "\xff\xfe", "é*", "ann smi", "^a", "a & !b | c", "<->", "'a':*", "ß", "İ", "ǅ"} {
@@ -45,16 +51,16 @@ func FuzzSearch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q string) {
 		var want []string
 		for i, d := range dbs {
-			for _, window := range []int{1, 1000} {
-				store.SetScanWindow(d.db, window)
+			for j, lim := range searchLimits {
+				store.SetSearchLimits(d.db, lim[0], lim[1])
 				got, _, err := d.db.ListContacts(ctx, d.org, crm.ContactFilter{Query: q})
 				if err != nil {
-					t.Fatalf("%s, window %d: search %q: %v", d.name, window, q, err)
+					t.Fatalf("%s, limits %v: search %q: %v", d.name, lim, q, err)
 				}
-				if i == 0 && window == 1 {
+				if i == 0 && j == 0 {
 					want = names(got)
 				} else if !reflect.DeepEqual(names(got), want) {
-					t.Fatalf("%s, window %d: search %q = %q, but %s with window 1 found %q", d.name, window, q, names(got), dbs[0].name, want)
+					t.Fatalf("%s, limits %v: search %q = %q, but %s with limits %v found %q", d.name, lim, q, names(got), dbs[0].name, searchLimits[0], want)
 				}
 			}
 			if _, _, err := d.db.ListCompanies(ctx, d.org, crm.CompanyFilter{Query: q}); err != nil {
@@ -98,13 +104,13 @@ func FuzzSearchText(f *testing.F) {
 				}
 				t.Fatalf("%s: create %q: %v", d.name, name, err)
 			}
-			for _, window := range []int{1, 1000} {
-				store.SetScanWindow(d.db, window)
+			for _, lim := range searchLimits {
+				store.SetSearchLimits(d.db, lim[0], lim[1])
 				got, _, err := d.db.ListContacts(ctx, d.org, crm.ContactFilter{Query: q})
 				if err != nil {
 					t.Fatalf("%s: search %q: %v", d.name, q, err)
 				}
-				found[fmt.Sprintf("%s/%d", d.name, window)] = len(got) == 1
+				found[fmt.Sprintf("%s/%v", d.name, lim)] = len(got) == 1
 			}
 			if err := d.db.TrashContact(ctx, d.org, c.ID); err != nil {
 				t.Fatal(err)
@@ -113,10 +119,11 @@ func FuzzSearchText(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		first := found["sqlite/1000"]
+		ref := fmt.Sprintf("sqlite/%v", searchLimits[len(searchLimits)-1])
+		first := found[ref]
 		for _, v := range found {
 			if v != first {
-				t.Fatalf("name %q, query %q: found %v, but sqlite/1000 says %v (all: %v)", name, q, v, first, found)
+				t.Fatalf("name %q, query %q: found %v, but %s says %v (all: %v)", name, q, v, ref, first, found)
 			}
 		}
 	})

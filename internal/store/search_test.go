@@ -74,10 +74,12 @@ func TestSearch(t *testing.T) {
 			{`\`, allNames},
 			{"nobody", nil},
 		}
-		// A window of 1 sends every query with words to the text index; the
-		// default one answers them all from the rows read in list order.
-		for _, window := range []int{1, 2000} {
-			store.SetScanWindow(e.db, window)
+		// A window of 1 sends every query with words to the text index, and
+		// with a cap of 1 back to the listing, read on window by window; the
+		// default window answers them all from the first rows.
+		for _, lim := range [][2]int{{1, 4000}, {1, 1}, {2000, 4000}} {
+			window := lim[0]
+			store.SetSearchLimits(e.db, lim[0], lim[1])
 			for _, tt := range tests {
 				got, _, err := e.db.ListContacts(ctx, e.org.ID, crm.ContactFilter{Query: tt.q})
 				if err != nil {
@@ -193,10 +195,12 @@ func TestPagination(t *testing.T) {
 			t.Fatalf("default page size %d", len(page))
 		}
 		// Searches paginate too, through the rows read in list order (window
-		// 2000), through the index (window 1), and switching between the two.
+		// 2000), through the index (window 1), switching between the two, and
+		// reading the listing on past the index's cap.
 		var cursor string
-		for _, window := range []int{1, 20, 2000} {
-			store.SetScanWindow(e.db, window)
+		for _, lim := range [][2]int{{1, 4000}, {20, 4000}, {2000, 4000}, {1, 10}, {20, 10}} {
+			window := lim
+			store.SetSearchLimits(e.db, lim[0], lim[1])
 			var got []int64
 			cursor = ""
 			for {

@@ -32,9 +32,9 @@ type DB struct {
 	now func() time.Time
 	// secret encrypts Google refresh tokens; see SetSecretKey.
 	secret secretBox
-	// scanWindow: see searchContacts; tests make it small to exercise the
-	// text index on small data.
-	scanWindow int
+	// scanWindow and indexCap: see searchContacts; tests make them small to
+	// exercise every path on small data.
+	scanWindow, indexCap int
 }
 
 var (
@@ -84,6 +84,7 @@ func openSQLite(path string) (*DB, error) {
 	params.Add("_pragma", "busy_timeout(10000)")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Set("_time_format", "sqlite")
+	params.Add("_pragma", "cache_size(-32768)")
 	readParams := params.Encode()
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "synchronous(NORMAL)")
@@ -101,7 +102,7 @@ func openSQLite(path string) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	if path == ":memory:" {
 		// Every connection to :memory: is a different database: use one.
-		return &DB{dialect: sqliteDialect, w: w, r: w, now: time.Now, scanWindow: defaultScanWindow}, nil
+		return &DB{dialect: sqliteDialect, w: w, r: w, now: time.Now, scanWindow: defaultScanWindow, indexCap: defaultIndexCap}, nil
 	}
 	r, err := sql.Open("sqlite", path+"?"+readParams+"&_pragma=query_only(1)")
 	if err != nil {
@@ -110,7 +111,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{dialect: sqliteDialect, w: w, r: r, now: time.Now, scanWindow: defaultScanWindow}, nil
+	return &DB{dialect: sqliteDialect, w: w, r: r, now: time.Now, scanWindow: defaultScanWindow, indexCap: defaultIndexCap}, nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -121,7 +122,7 @@ func openPostgres(dsn string) (*DB, error) {
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(10)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: postgresDialect, w: p, r: p, now: time.Now, scanWindow: defaultScanWindow}, nil
+	return &DB{dialect: postgresDialect, w: p, r: p, now: time.Now, scanWindow: defaultScanWindow, indexCap: defaultIndexCap}, nil
 }
 
 // Close closes the database.
