@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"sort"
@@ -94,7 +95,8 @@ const (
 //     matches there (or the end of the listing) is the answer, and most
 //     common words stop here;
 //  2. else the index is asked for at most indexCap matches: when that is all
-//     of them, the first n in list order are the answer;
+//     of them, the first n in list order are the answer (PostgreSQL sorts
+//     all the matches itself instead: see sortedMatches);
 //  3. else the word is common but its matches lie further down the listing
 //     (a country's phone prefix; a last-name prefix such as "sch"): the
 //     database walks the listing in order and tests each row against the
@@ -110,6 +112,9 @@ func (db *DB) searchContacts(ctx context.Context, b whereBuilder, ws []string, n
 		}
 		return contactsByID(ctx, db.r, ids, n)
 	}
+	if db.dialect.sortsMatches {
+		return db.sortedMatches(ctx, b, ws, n)
+	}
 	first, all, err := db.indexMatches(ctx, b, ws, n)
 	if err != nil || !all {
 		if err != nil {
@@ -124,6 +129,44 @@ func (db *DB) searchContacts(ctx context.Context, b whereBuilder, ws []string, n
 	for _, k := range first {
 		ids = append(ids, k.id)
 	}
+	return contactsByID(ctx, db.r, ids, n)
+}
+
+// sortedMatches has PostgreSQL collect the matches through the text index
+// (a bitmap scan) and keep the first n in list order (a top-N heapsort).
+// Whenever a prefix looks common ("sch") it would rather read the rows one
+// by one and test each tsvector — walking the listing's index in order, or
+// the whole table: 60 to 83 ms at 100k. Index and sequential scans are
+// therefore off for this query.
+func (db *DB) sortedMatches(ctx context.Context, b whereBuilder, ws []string, n int) ([]*crm.Contact, []string, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`); err != nil {
+		return nil, nil, err
+	}
+	m := b.with(db.dialect.contactMatch("$?"), db.dialect.matchArg(ws))
+	rows, err := tx.QueryContext(ctx, `SELECT c.id FROM contacts c`+m.where()+
+		fmt.Sprintf(` ORDER BY c.sort_key, c.id LIMIT %d`, n), m.args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, nil, err
+	}
+	tx.Rollback() // read only; its settings must not reach the next query
 	return contactsByID(ctx, db.r, ids, n)
 }
 
