@@ -103,9 +103,9 @@ func (s *crashingStore) CreateLinkedContacts(ctx context.Context, cs []*crm.Cont
 	return s.Store.CreateLinkedContacts(ctx, cs, ls)
 }
 
-func (s *crashingStore) SaveLink(ctx context.Context, l *contactsync.Link) error {
+func (s *crashingStore) SaveLinks(ctx context.Context, ls ...*contactsync.Link) error {
 	defer s.tick()
-	return s.Store.SaveLink(ctx, l)
+	return s.Store.SaveLinks(ctx, ls...)
 }
 
 func (s *crashingStore) IndexPeople(ctx context.Context, id int64, ps []contactsync.IndexedPerson) error {

@@ -78,7 +78,9 @@ type Store interface {
 	ListLinks(ctx context.Context, accountID, afterContactID int64, limit int) ([]*Link, error)
 	LinksByResource(ctx context.Context, accountID int64, names []string) ([]*Link, error)
 	LinksByContact(ctx context.Context, accountID int64, contactIDs []int64) ([]*Link, error)
-	SaveLink(ctx context.Context, l *Link) error
+	// SaveLinks saves links in one transaction (a batch's links are all
+	// saved or none).
+	SaveLinks(ctx context.Context, links ...*Link) error
 	DeleteLink(ctx context.Context, accountID, contactID int64) error
 
 	IndexPeople(ctx context.Context, accountID int64, people []IndexedPerson) error

@@ -356,14 +356,16 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 		if err != nil {
 			return err
 		}
+		links := make([]*Link, len(created))
 		for i, p := range created {
 			c := batch[i]
-			if err := r.store.SaveLink(ctx, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
-				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true}); err != nil {
-				return err
-			}
-			r.rec.Counts.GoogleCreated++
+			links[i] = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
+				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true}
 		}
+		if err := r.store.SaveLinks(ctx, links...); err != nil {
+			return err
+		}
+		r.rec.Counts.GoogleCreated += len(created)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l
 		mask = append(mask, "memberships")
 	}
 	if len(mask) == 0 {
-		return nil, r.store.SaveLink(ctx, &link)
+		return nil, r.store.SaveLinks(ctx, &link)
 	}
 	return &pendingUpdate{contact: c, person: p, mask: mask, link: &link, old: l}, nil
 }
@@ -109,16 +109,18 @@ func (r *run) updateBatch(ctx context.Context, batch []*pendingUpdate) error {
 	if err := r.call(ctx, func() (err error) { out, err = r.g.BatchUpdate(ctx, persons, mask); return err }); err != nil {
 		return err
 	}
-	for _, pu := range batch {
+	links := make([]*Link, len(batch))
+	for i, pu := range batch {
 		if p := out[pu.person.ResourceName]; p != nil {
 			pu.link.ETag = p.Etag
 			pu.link.BaseGoogle = PersonView(p)
 		}
-		if err := r.store.SaveLink(ctx, pu.link); err != nil {
-			return err
-		}
-		r.rec.Counts.GoogleUpdated++
+		links[i] = pu.link
 	}
+	if err := r.store.SaveLinks(ctx, links...); err != nil {
+		return err
+	}
+	r.rec.Counts.GoogleUpdated += len(batch)
 	return nil
 }
 

@@ -76,11 +76,21 @@ func (db *DB) LinksByContact(ctx context.Context, accountID int64, contactIDs []
 	return db.links(ctx, "contact_id", accountID, idArgs(contactIDs))
 }
 
-// SaveLink creates or replaces the link of l.ContactID. A resource name
-// already linked to another contact of the account is ECONFLICT; an unknown
-// contact or account is ENOTFOUND.
-func (db *DB) SaveLink(ctx context.Context, l *contactsync.Link) error {
-	return saveLink(ctx, db.w, db.dialect, l)
+// SaveLinks creates or replaces the link of each l.ContactID, all in one
+// transaction. A resource name already linked to another contact of the
+// account is ECONFLICT; an unknown contact or account is ENOTFOUND.
+func (db *DB) SaveLinks(ctx context.Context, links ...*contactsync.Link) error {
+	if len(links) == 1 {
+		return saveLink(ctx, db.w, db.dialect, links[0])
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, l := range links {
+			if err := saveLink(ctx, tx, db.dialect, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // CreateLinkedContacts creates contacts imported from Google with their

@@ -17,7 +17,7 @@ import (
 
 func mustLink(t testing.TB, db *store.DB, l *contactsync.Link) *contactsync.Link {
 	t.Helper()
-	if err := db.SaveLink(ctx, l); err != nil {
+	if err := db.SaveLinks(ctx, l); err != nil {
 		t.Fatalf("SaveLink(%d → %s): %v", l.ContactID, l.ResourceName, err)
 	}
 	return l
@@ -59,9 +59,16 @@ func TestLinks(t *testing.T) {
 			t.Fatalf("the old resource name is still linked: %+v", got)
 		}
 		// A person is linked to one contact per account.
-		err = e.db.SaveLink(ctx, &contactsync.Link{AccountID: acc.ID, ContactID: c3.ID, ResourceName: "people/c1"})
+		err = e.db.SaveLinks(ctx, &contactsync.Link{AccountID: acc.ID, ContactID: c3.ID, ResourceName: "people/c1"})
 		wantCode(t, err, crm.ECONFLICT)
-		err = e.db.SaveLink(ctx, &contactsync.Link{AccountID: acc.ID, ContactID: 99999, ResourceName: "people/zz"})
+		// A batch is saved whole or not at all.
+		err = e.db.SaveLinks(ctx, &contactsync.Link{AccountID: acc.ID, ContactID: c3.ID, ResourceName: "people/c3"},
+			&contactsync.Link{AccountID: acc.ID, ContactID: c2.ID, ResourceName: "people/c1"})
+		wantCode(t, err, crm.ECONFLICT)
+		if got, _ := e.db.LinksByContact(ctx, acc.ID, []int64{c3.ID}); len(got) != 0 {
+			t.Fatalf("a link of a failed batch was saved: %+v", got)
+		}
+		err = e.db.SaveLinks(ctx, &contactsync.Link{AccountID: acc.ID, ContactID: 99999, ResourceName: "people/zz"})
 		wantCode(t, err, crm.ENOTFOUND)
 
 		// Paging by contact id.
