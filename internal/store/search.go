@@ -106,24 +106,20 @@ const (
 // about 0.2 µs per row walked plus 0.5 µs per match.
 func (db *DB) searchContacts(ctx context.Context, b whereBuilder, ws []string, n int) ([]*crm.Contact, []string, error) {
 	ids, complete, err := db.scanListing(ctx, b, ws, n)
-	if err != nil || len(ids) == n || complete {
-		if err != nil || len(ids) == 0 {
-			return nil, nil, err
-		}
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case len(ids) == n || complete:
 		return contactsByID(ctx, db.r, ids, n)
-	}
-	if db.dialect.sortsMatches {
+	case db.dialect.sortsMatches:
 		return db.sortedMatches(ctx, b, ws, n)
 	}
 	first, all, err := db.indexMatches(ctx, b, ws, n)
-	if err != nil || !all {
-		if err != nil {
-			return nil, nil, err
-		}
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !all:
 		return queryContacts(ctx, db.r, b.with(db.dialect.contactMatch("$?"), db.dialect.matchArg(ws)), n)
-	}
-	if len(first) == 0 {
-		return nil, nil, nil
 	}
 	ids = ids[:0]
 	for _, k := range first {
@@ -163,7 +159,7 @@ func (db *DB) sortedMatches(ctx context.Context, b whereBuilder, ws []string, n 
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
 	tx.Rollback() // read only; its settings must not reach the next query
@@ -233,6 +229,9 @@ func (db *DB) indexMatches(ctx context.Context, b whereBuilder, ws []string, n i
 // in the condition, SQLite (without statistics) walked the organization's
 // index and tested every contact against the ids.
 func contactsByID(ctx context.Context, q querier, ids []any, n int) ([]*crm.Contact, []string, error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
 	var b whereBuilder
 	b.add("c.id IN ("+strings.TrimSuffix(strings.Repeat("$?, ", len(ids)), ", ")+")", ids...)
 	return queryContacts(ctx, q, b, n)
