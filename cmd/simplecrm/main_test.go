@@ -277,6 +277,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"user without password", []string{db}, "", []string{"user", "add", "--org", "A", "--email", "a@b.example"}, "stdin"},
 		{"short password", []string{db}, "short\n", []string{"user", "add", "--org", "A", "--email", "a@b.example"}, "at least 8"},
 		{"token for nobody", []string{db}, "", []string{"token", "create", "--email", "nobody@b.example"}, "no user with email"},
+		{"bad sync lease", []string{db, "SIMPLECRM_SYNC_LEASE=10ms"}, "", []string{"serve"}, "SIMPLECRM_SYNC_LEASE"},
 		{"postgres without key", []string{"SIMPLECRM_DB=postgres://127.0.0.1:1/x"}, "", []string{"serve"}, "SIMPLECRM_SECRET_KEY is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
