@@ -4,10 +4,10 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/sample"
 )
 
 // latency holds percentiles of one kind of request.
@@ -36,7 +36,11 @@ const (
 // measureStore times searches as people type them and pages of the contact
 // listing, in process, against a loaded database.
 func measureStore(ctx context.Context, c *crmDB, d *dataset) (*storeFigures, error) {
-	qs := searchQueries(d, rand.New(rand.NewPCG(3, 4)), searches)
+	contacts := make([]*crm.Contact, len(d.crm))
+	for i := range d.crm {
+		contacts[i] = &d.crm[i]
+	}
+	qs := sample.SearchQueries(rand.New(rand.NewPCG(3, 4)), searches, contacts, d.companies)
 	// One untimed round warms the caches, as on a server that has been up.
 	for _, q := range qs[:50] {
 		if _, _, err := c.db.ListContacts(ctx, c.org.ID, crm.ContactFilter{Query: q}); err != nil {
@@ -66,36 +70,4 @@ func measureStore(ctx context.Context, c *crmDB, d *dataset) (*storeFigures, err
 	}
 	f.List = percentiles(ds)
 	return &f, nil
-}
-
-// searchQueries mixes what people type in the search box, as the store's own
-// benchmark does: a last-name prefix, a full name, mobile digits, an email's
-// local part, a company prefix, and two prefixes.
-func searchQueries(d *dataset, rng *rand.Rand, n int) []string {
-	qs := make([]string, 0, n)
-	for len(qs) < n {
-		c := d.crm[rng.IntN(len(d.crm))]
-		var q string
-		switch len(qs) % 6 {
-		case 0:
-			q = prefix(c.LastName, 3)
-		case 1:
-			q = c.FirstName + " " + c.LastName
-		case 2:
-			q = prefix(strings.NewReplacer(" ", "", "+", "", "(", "", ")", "", "-", "").Replace(c.MobilePhone), 6)
-		case 3:
-			q, _, _ = strings.Cut(c.PersonalEmail, "@")
-		case 4:
-			q = prefix(d.companies[rng.IntN(len(d.companies))], 5)
-		case 5:
-			q = prefix(c.FirstName, 2) + " " + prefix(c.LastName, 4)
-		}
-		qs = append(qs, q)
-	}
-	return qs
-}
-
-func prefix(s string, n int) string {
-	r := []rune(s)
-	return string(r[:min(n, len(r))])
 }

@@ -1,7 +1,11 @@
 package sample
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"simplecrm/internal/crm"
 )
 
 // Generated data must pass the CRM's own validation, or the demo and the
@@ -37,5 +41,14 @@ func TestSameSeedSameData(t *testing.T) {
 	}
 	if New(8).Contact("").PersonalEmail == New(7).Contact("").PersonalEmail {
 		t.Fatal("different seeds gave the same first contact")
+	}
+}
+
+func TestSearchQueries(t *testing.T) {
+	c := &crm.Contact{FirstName: "Émile", LastName: "Dupont", MobilePhone: "+33 6 12 34 56 78", PersonalEmail: "emile.dupont@example.org"}
+	got := SearchQueries(rand.New(rand.NewPCG(1, 2)), 7, []*crm.Contact{c}, []string{"Wonka Industries"})
+	want := []string{"Dup", "Émile Dupont", "336123", "emile.dupont", "Wonka", "Ém Dupo", "Dup"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("SearchQueries = %q, want %q", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"simplecrm/internal/crm"
+	"simplecrm/internal/sample"
 	"simplecrm/internal/store"
 	"simplecrm/internal/store/storetest"
 )
@@ -40,7 +41,7 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			d := benchDB(b, engine)
 			rng := rand.New(rand.NewPCG(1, 2))
-			queries := searchQueries(d, rng, 500)
+			queries := sample.SearchQueries(rng, 500, d.contacts, d.companies)
 			i := 0
 			measure(b, func() int {
 				q := queries[i%len(queries)]
@@ -105,37 +106,6 @@ func measure(b *testing.B, op func() int) {
 	b.ReportMetric(pct(0.95), "p95-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(rows)/float64(len(durations)), "rows/op")
-}
-
-// searchQueries mixes what people type: name prefixes, full names, phone
-// digits, email fragments and company names.
-func searchQueries(d *benchData, rng *rand.Rand, n int) []string {
-	qs := make([]string, 0, n)
-	for len(qs) < n {
-		c := d.contacts[rng.IntN(len(d.contacts))]
-		var q string
-		switch len(qs) % 6 {
-		case 0:
-			q = prefix(c.LastName, 3)
-		case 1:
-			q = c.FirstName + " " + c.LastName
-		case 2:
-			q = strings.ReplaceAll(c.MobilePhone, " ", "")[:6]
-		case 3:
-			q = strings.SplitN(c.PersonalEmail, "@", 2)[0]
-		case 4:
-			q = prefix(d.companies[rng.IntN(len(d.companies))], 5)
-		case 5:
-			q = prefix(c.FirstName, 2) + " " + prefix(c.LastName, 4)
-		}
-		qs = append(qs, q)
-	}
-	return qs
-}
-
-func prefix(s string, n int) string {
-	r := []rune(s)
-	return string(r[:min(n, len(r))])
 }
 
 // benchDB returns the engine's benchmark database, generating it on first use.
