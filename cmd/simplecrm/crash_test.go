@@ -165,25 +165,6 @@ func mustContacts(t *testing.T, api apiClient, n int, body func(i int) string) {
 	wg.Wait()
 }
 
-func waitRunFor(t *testing.T, api apiClient, id string, d time.Duration) runJSON {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		var run runJSON
-		api.do("GET", "/api/v1/sync-runs/"+id, "", 200, &run)
-		switch run.Status {
-		case "succeeded":
-			return run
-		case "failed":
-			t.Fatalf("run %s failed: %s", id, run.Error)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s still %s after %v", id, run.Status, d)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // checkConverged is the oracle after a finished sync of the account google
 // with every CRM contact in scope: want contacts on each side, each CRM
 // contact exactly once in the group with the same names and email, every

@@ -138,7 +138,12 @@ type runJSON struct {
 
 func waitRun(t *testing.T, api apiClient, id string) runJSON {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	return waitRunFor(t, api, id, 60*time.Second)
+}
+
+func waitRunFor(t *testing.T, api apiClient, id string, d time.Duration) runJSON {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		var run runJSON
 		api.do("GET", "/api/v1/sync-runs/"+id, "", 200, &run)
@@ -149,7 +154,7 @@ func waitRun(t *testing.T, api apiClient, id string) runJSON {
 			t.Fatalf("run %s failed: %s", id, run.Error)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run %s still %s after 60s", id, run.Status)
+			t.Fatalf("run %s still %s after %v", id, run.Status, d)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

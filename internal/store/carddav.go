@@ -181,15 +181,8 @@ func (db *DB) SaveCard(ctx context.Context, c *carddav.StoredCard) error {
 // and a failed card write leaves no contact behind. The card's ContactID,
 // ContactVersion and Base are taken from the saved contact.
 func (db *DB) SaveContactCard(ctx context.Context, c *crm.Contact, card *carddav.StoredCard) error {
-	c.Normalize()
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		v, err := nextVersion(ctx, tx, c.OrgID, "contact")
-		if err != nil {
-			return err
-		}
+	return db.writeContact(ctx, c, "contact", func(tx *sql.Tx, v int64) error {
+		var err error
 		if c.ID == 0 {
 			err = db.createContactTx(ctx, tx, c, v)
 		} else {

@@ -138,16 +138,25 @@ func queryContacts(ctx context.Context, q querier, b whereBuilder, n int) ([]*cr
 // CreateContact validates and stores c, finding or creating the companies its
 // employments name, and fills its ID, timestamps, Version and OwnerEmail.
 func (db *DB) CreateContact(ctx context.Context, c *crm.Contact) error {
+	return db.writeContact(ctx, c, "organization", func(tx *sql.Tx, v int64) error {
+		return db.createContactTx(ctx, tx, c, v)
+	})
+}
+
+// writeContact normalizes and validates c, then runs write in a transaction
+// with the organization's next change version; notFound names what is
+// missing when the organization is (see nextVersion).
+func (db *DB) writeContact(ctx context.Context, c *crm.Contact, notFound string, write func(tx *sql.Tx, v int64) error) error {
 	c.Normalize()
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		v, err := nextVersion(ctx, tx, c.OrgID, "organization")
+		v, err := nextVersion(ctx, tx, c.OrgID, notFound)
 		if err != nil {
 			return err
 		}
-		return db.createContactTx(ctx, tx, c, v)
+		return write(tx, v)
 	})
 }
 
@@ -172,15 +181,7 @@ func (db *DB) createContactTx(ctx context.Context, tx *sql.Tx, c *crm.Contact, v
 // c.Version must equal the stored one. Saving a contact unchanged changes
 // nothing, so that it does not look like news to the sync.
 func (db *DB) UpdateContact(ctx context.Context, c *crm.Contact) error {
-	c.Normalize()
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		v, err := nextVersion(ctx, tx, c.OrgID, "contact")
-		if err != nil {
-			return err
-		}
+	return db.writeContact(ctx, c, "contact", func(tx *sql.Tx, v int64) error {
 		return db.updateContactTx(ctx, tx, c, v)
 	})
 }
