@@ -1,6 +1,7 @@
 package googleemu
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,11 +20,21 @@ import (
 
 type pageToken struct {
 	Hash      string `json:"h"`
-	Cursor    uint64 `json:"c,omitempty"` // last sequence returned (LAST_MODIFIED_ASCENDING)
-	Offset    int    `json:"o,omitempty"` // items returned so far (other orders)
 	HighWater uint64 `json:"w"`
 	Base      uint64 `json:"b,omitempty"`
 	FullSync  int64  `json:"f"`
+	// After is the sort position of the last contact returned; the next page
+	// starts after it. A position rather than a count: contacts that leave
+	// the window between pages (changed or deleted) must not shift the rest.
+	After *listKey `json:"k,omitempty"`
+}
+
+// listKey is a contact's position in a listing. Within a listing's window a
+// contact's key never changes: a change moves the contact out of the window.
+type listKey struct {
+	Name string `json:"n,omitempty"` // FIRST_NAME_ASCENDING, LAST_NAME_ASCENDING
+	Seq  uint64 `json:"s,omitempty"` // LAST_MODIFIED_*
+	ID   uint64 `json:"i"`           // ties
 }
 
 type syncToken struct {
@@ -82,25 +93,23 @@ func (c *call) listConnections() (any, error) {
 	}
 	items := c.listingItems(pt, order)
 	total := len(items)
-	if order == "LAST_MODIFIED_ASCENDING" {
-		i := sort.Search(len(items), func(i int) bool { return items[i].Seq > pt.Cursor })
+	if pt.After != nil {
+		compare := keyCompare(order)
+		i := sort.Search(len(items), func(i int) bool { return compare(items[i].key, *pt.After) > 0 })
 		items = items[i:]
-	} else {
-		items = items[min(pt.Offset, len(items)):]
 	}
 	res := map[string]any{"totalItems": total, "totalPeople": total}
 	page := items[:min(size, len(items))]
 	if len(page) > 0 {
 		conns := make([]map[string]any, 0, len(page))
-		for _, ct := range page {
-			conns = append(conns, c.acct.render(ct, mask, true))
+		for _, it := range page {
+			conns = append(conns, c.acct.render(it.ct, mask, true))
 		}
 		res["connections"] = conns
 	}
 	if len(items) > len(page) {
 		next := pt
-		next.Cursor = page[len(page)-1].Seq
-		next.Offset += len(page)
+		next.After = &page[len(page)-1].key
 		res["nextPageToken"] = encodeToken(next)
 	} else if wantSync {
 		res["nextSyncToken"] = encodeToken(syncToken{Sub: c.acct.Sub, Seq: pt.HighWater, Issued: c.now.Unix(),
@@ -151,9 +160,21 @@ func (c *call) listingWindow(hash string) (pageToken, error) {
 	return pt, nil
 }
 
+type listed struct {
+	ct  *contact
+	key listKey
+}
+
 // listingItems returns the contacts in the window, sorted by order.
-func (c *call) listingItems(pt pageToken, order string) []*contact {
-	var items []*contact
+func (c *call) listingItems(pt pageToken, order string) []listed {
+	nameField := ""
+	switch order {
+	case "FIRST_NAME_ASCENDING":
+		nameField = "givenName"
+	case "LAST_NAME_ASCENDING":
+		nameField = "familyName"
+	}
+	var items []listed
 	for _, ct := range c.acct.Contacts {
 		if ct.Seq <= pt.Base || ct.Seq > pt.HighWater {
 			continue
@@ -161,27 +182,36 @@ func (c *call) listingItems(pt pageToken, order string) []*contact {
 		if ct.Deleted && pt.Base == 0 {
 			continue
 		}
-		items = append(items, ct)
-	}
-	switch order {
-	case "LAST_MODIFIED_DESCENDING":
-		sort.Slice(items, func(i, j int) bool { return items[i].Seq > items[j].Seq })
-	case "FIRST_NAME_ASCENDING", "LAST_NAME_ASCENDING":
-		key := "givenName"
-		if order == "LAST_NAME_ASCENDING" {
-			key = "familyName"
+		k := listKey{ID: ct.ID}
+		if nameField != "" {
+			k.Name = ct.nameKey(nameField)
+		} else {
+			k.Seq = ct.Seq
 		}
-		sort.Slice(items, func(i, j int) bool {
-			a, b := items[i].nameKey(key), items[j].nameKey(key)
-			if a != b {
-				return a < b
-			}
-			return items[i].Seq < items[j].Seq
-		})
-	default:
-		sort.Slice(items, func(i, j int) bool { return items[i].Seq < items[j].Seq })
+		items = append(items, listed{ct, k})
 	}
+	compare := keyCompare(order)
+	sort.Slice(items, func(i, j int) bool { return compare(items[i].key, items[j].key) < 0 })
 	return items
+}
+
+// keyCompare orders listing positions for a sort order.
+func keyCompare(order string) func(a, b listKey) int {
+	return func(a, b listKey) int {
+		var c int
+		switch order {
+		case "LAST_MODIFIED_DESCENDING":
+			c = cmp.Compare(b.Seq, a.Seq)
+		case "FIRST_NAME_ASCENDING", "LAST_NAME_ASCENDING":
+			c = strings.Compare(a.Name, b.Name)
+		default:
+			c = cmp.Compare(a.Seq, b.Seq)
+		}
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		return c
+	}
 }
 
 func (c *contact) nameKey(key string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +268,70 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	if n := s.Calls("people.createContact"); n != 20 {
 		t.Errorf("%d create calls logged", n)
+	}
+}
+
+// TestPagingSurvivesChanges changes contacts between pages in every sort
+// order: each unchanged contact is returned exactly once, in order, and the
+// changed ones come back in the next incremental listing.
+func TestPagingSurvivesChanges(t *testing.T) {
+	orders := []string{"LAST_MODIFIED_ASCENDING", "LAST_MODIFIED_DESCENDING", "FIRST_NAME_ASCENDING", "LAST_NAME_ASCENDING"}
+	for _, order := range orders {
+		t.Run(order, func(t *testing.T) {
+			_, svc := mustService(t, Options{})
+			for _, n := range [][2]string{{"Amy", "Young"}, {"Bob", "Xu"}, {"Cid", "Wu"}, {"Dan", "Vo"}, {"Eve", "Tan"}} {
+				mustCreate(t, svc, n[0], n[1], "")
+			}
+			list := func(pageToken, syncToken string, size int64) *people.ListConnectionsResponse {
+				t.Helper()
+				call := svc.People.Connections.List("people/me").PersonFields("names").SortOrder(order).
+					RequestSyncToken(true).PageSize(size).PageToken(pageToken)
+				if syncToken != "" {
+					call = call.SyncToken(syncToken)
+				}
+				res, err := call.Do()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			var want []string
+			for _, p := range list("", "", 1000).Connections {
+				want = append(want, p.ResourceName)
+			}
+			page := list("", "", 2)
+			got := []string{page.Connections[0].ResourceName, page.Connections[1].ResourceName}
+			// Delete one already returned, change one not returned yet.
+			deleted, changed := want[0], want[3]
+			if _, err := svc.People.DeleteContact(deleted).Do(); err != nil {
+				t.Fatal(err)
+			}
+			cur, err := svc.People.Get(changed).PersonFields("names").Do()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.People.UpdateContact(changed, &people.Person{Etag: cur.Etag, Names: cur.Names,
+				Nicknames: []*people.Nickname{{Value: "nick"}}}).UpdatePersonFields("nicknames").Do(); err != nil {
+				t.Fatal(err)
+			}
+			for page.NextPageToken != "" {
+				page = list(page.NextPageToken, "", 2)
+				for _, p := range page.Connections {
+					got = append(got, p.ResourceName)
+				}
+			}
+			wantGot := []string{want[0], want[1], want[2], want[4]}
+			if strings.Join(got, " ") != strings.Join(wantGot, " ") {
+				t.Fatalf("paged %v, want %v (full order %v)", got, wantGot, want)
+			}
+			delta := list("", page.NextSyncToken, 100)
+			var names []string
+			for _, p := range delta.Connections {
+				names = append(names, p.ResourceName)
+			}
+			if len(names) != 2 || !slices.Contains(names, deleted) || !slices.Contains(names, changed) {
+				t.Fatalf("next delta = %v, want %s and %s", names, deleted, changed)
+			}
+		})
 	}
 }
