@@ -98,9 +98,13 @@ func (c *call) listConnections() (any, error) {
 		i := sort.Search(len(items), func(i int) bool { return compare(items[i].key, *pt.After) > 0 })
 		items = items[i:]
 	}
-	res := map[string]any{"totalItems": total, "totalPeople": total}
+	res := map[string]any{}
 	page := items[:min(size, len(items))]
 	if len(page) > 0 {
+		// A page without contacts is only {"nextSyncToken": ...} (reference
+		// §3, CAPTURE-A finding 12), so totals come with contacts only (§3,
+		// DISCO: totalItems and the deprecated totalPeople).
+		res["totalItems"], res["totalPeople"] = total, total
 		conns := make([]map[string]any, 0, len(page))
 		for _, it := range page {
 			conns = append(conns, c.acct.render(it.ct, mask, true))

@@ -2,8 +2,13 @@ package googleemu
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -333,5 +338,40 @@ func TestPagingSurvivesChanges(t *testing.T) {
 				t.Fatalf("next delta = %v, want %s and %s", names, deleted, changed)
 			}
 		})
+	}
+}
+
+// rawList calls connections.list over plain HTTP and returns the body as
+// sent, so the test sees keys a Go struct would drop or add.
+func rawList(t *testing.T, s *Server, token string, query url.Values) map[string]json.RawMessage {
+	t.Helper()
+	query.Set("personFields", "names")
+	req, _ := http.NewRequest("GET", s.URL+"/v1/people/me/connections?"+query.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res := mustDo(t, req)
+	b, _ := io.ReadAll(res.Body)
+	var out map[string]json.RawMessage
+	if res.StatusCode != 200 || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("list: %d %s", res.StatusCode, b)
+	}
+	return out
+}
+
+func TestEmptyDeltaBody(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	tok, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, svc, "A", "B", "")
+	full := rawList(t, s, tok.AccessToken, url.Values{"requestSyncToken": {"true"}})
+	if string(full["totalItems"]) != "1" || string(full["totalPeople"]) != "1" || full["connections"] == nil {
+		t.Fatalf("full listing = %v", full)
+	}
+	var syncTok string
+	_ = json.Unmarshal(full["nextSyncToken"], &syncTok)
+	empty := rawList(t, s, tok.AccessToken, url.Values{"requestSyncToken": {"true"}, "syncToken": {syncTok}})
+	if len(empty) != 1 || empty["nextSyncToken"] == nil {
+		t.Fatalf("empty delta has keys %v, want only nextSyncToken", slices.Sorted(maps.Keys(empty)))
 	}
 }
