@@ -322,6 +322,11 @@ func (c *call) deleteGroup() (any, error) {
 			continue
 		}
 		ct.removeGroup(g.ID)
+		if len(ct.Groups) == 0 && !c.e.opts.GroupDeleteLeavesContactsUngrouped {
+			// A contact keeps at least one group (reference §9, §16); what
+			// Google does to a group's only members is not documented.
+			ct.addGroup(groupMyContacts)
+		}
 		c.acct.touch(ct, c.now)
 	}
 	g.Deleted = true

@@ -1,6 +1,7 @@
 package googleemu
 
 import (
+	"fmt"
 	"testing"
 
 	people "google.golang.org/api/people/v1"
@@ -168,6 +169,47 @@ func TestGroupListSyncToken(t *testing.T) {
 		delta, err := svc.ContactGroups.List().SyncToken(res.NextSyncToken).Do()
 		if err != nil || len(delta.ContactGroups) != 1 || !delta.ContactGroups[0].Metadata.Deleted {
 			t.Fatalf("group delta = %+v, %v", delta, err)
+		}
+	}
+}
+
+func TestDeleteGroupKeepsContactsInAGroup(t *testing.T) {
+	for _, ungrouped := range []bool{false, true} {
+		s, svc := mustService(t, Options{GroupDeleteLeavesContactsUngrouped: ungrouped})
+		g, err := s.EnsureGroup(alice, "SimpleCRM")
+		if err != nil {
+			t.Fatal(err)
+		}
+		only, both := mustCreate(t, svc, "Only", "x", ""), mustCreate(t, svc, "Both", "x", "")
+		if err := s.ModifyGroupMembers(alice, g.ResourceName, []string{only.ResourceName, both.ResourceName}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ModifyGroupMembers(alice, "contactGroups/myContacts", nil, []string{only.ResourceName}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ContactGroups.Delete(g.ResourceName).Do(); err != nil {
+			t.Fatal(err)
+		}
+		groupsOf := func(rn string) []string {
+			p, err := svc.People.Get(rn).PersonFields("memberships").Do()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range p.Memberships {
+				out = append(out, m.ContactGroupMembership.ContactGroupResourceName)
+			}
+			return out
+		}
+		wantOnly := "[contactGroups/myContacts]"
+		if ungrouped {
+			wantOnly = "[]"
+		}
+		if got := fmt.Sprint(groupsOf(only.ResourceName)); got != wantOnly {
+			t.Errorf("ungrouped=%v: contact only in the group now in %s, want %s", ungrouped, got, wantOnly)
+		}
+		if got := fmt.Sprint(groupsOf(both.ResourceName)); got != "[contactGroups/myContacts]" {
+			t.Errorf("ungrouped=%v: contact also in myContacts now in %s", ungrouped, got)
 		}
 	}
 }

@@ -71,6 +71,11 @@ type Options struct {
 	// GroupListSyncToken makes contactGroups.list return nextSyncToken on its
 	// last page (UNCONFIRMED; default off: groups are "token-less").
 	GroupListSyncToken bool `json:"group_list_sync_token"`
+	// GroupDeleteLeavesContactsUngrouped lets contactGroups.delete (without
+	// deleteContacts) leave contacts that were only in the deleted group in
+	// no group at all; by default they join myContacts, since a contact keeps
+	// at least one group (UNCONFIRMED: the reference does not say).
+	GroupDeleteLeavesContactsUngrouped bool `json:"group_delete_leaves_contacts_ungrouped"`
 	// ScopeErrorInfo adds ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT to 403
 	// insufficient-scope errors (UNCONFIRMED for People).
 	ScopeErrorInfo bool `json:"scope_error_info"`
