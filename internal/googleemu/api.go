@@ -93,14 +93,17 @@ func (e *Emulator) route(verb, path string) (apiMethod, string, bool) {
 	return apiMethod{}, "", false
 }
 
+// serveAPI serves one People API call. Each answer is counted in the
+// request log before it is written: a client that has read an answer must
+// find it counted.
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	path := strings.TrimPrefix(r.URL.Path, "/v1/")
 	m, name, ok := e.route(r.Method, path)
 	if !ok {
-		status := writeAPIError(w, &apiError{Code: 404, Status: "NOT_FOUND",
-			Message: "Method not found: " + r.Method + " " + r.URL.Path})
-		e.record("unknown", status, "", start)
+		err := &apiError{Code: 404, Status: "NOT_FOUND", Message: "Method not found: " + r.Method + " " + r.URL.Path}
+		e.record("unknown", err.Code, "", start)
+		writeAPIError(w, err)
 		return
 	}
 	if d := e.latencyFor(m.id); d > 0 {
@@ -111,8 +114,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		status := writeAPIError(w, errInvalid("Could not read the request body."))
-		e.record(m.id, status, "", start)
+		ae := errInvalid("Could not read the request body.")
+		e.record(m.id, ae.Code, "", start)
+		writeAPIError(w, ae)
 		return
 	}
 	res, drop, sub, err := e.execute(m, name, r, body)
@@ -122,13 +126,13 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		dropConnection(w)
 		return
 	}
-	status := http.StatusOK
 	if err != nil {
-		status = writeAPIError(w, err)
-	} else {
-		writeJSON(w, http.StatusOK, res)
+		e.record(m.id, asAPIError(err).Code, sub, start)
+		writeAPIError(w, err)
+		return
 	}
-	e.record(m.id, status, sub, start)
+	e.record(m.id, http.StatusOK, sub, start)
+	writeJSON(w, http.StatusOK, res)
 }
 
 // execute authenticates, applies faults and quotas, and runs the handler

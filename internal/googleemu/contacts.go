@@ -361,10 +361,7 @@ func personResponse(person map[string]any) map[string]any {
 }
 
 func failedResponse(err error) map[string]any {
-	ae, ok := err.(*apiError)
-	if !ok {
-		ae = errInternal()
-	}
+	ae := asAPIError(err)
 	return map[string]any{"httpStatusCode": ae.Code, "status": map[string]any{"code": rpcCode(ae.Status), "message": ae.Message}}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -273,4 +274,42 @@ func TestOptionsHTTP(t *testing.T) {
 	svc, _ = s.PeopleService(context.Background(), alice)
 	_, err := svc.People.Connections.List("people/me").PersonFields("names").SyncToken(tok).Do()
 	apiErr(t, err, 400, "INVALID_ARGUMENT")
+}
+
+// TestCountsBeforeAnswer reads large answers and checks the count at once:
+// a call is counted before its answer is written, so no wait is needed. It
+// decodes the JSON without reading to EOF (the official client reads on to
+// the end of the chunked body, which hides a late count).
+func TestCountsBeforeAnswer(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	var persons []*people.Person
+	for i := 0; i < 300; i++ {
+		persons = append(persons, &people.Person{Names: []*people.Name{{GivenName: fmt.Sprintf("Large%03d", i)}},
+			Biographies: []*people.Biography{{Value: strings.Repeat("note ", 100)}}})
+	}
+	tok, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SeedGroup(alice, "SimpleCRM", persons...); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 50; i++ {
+		req, _ := http.NewRequest("GET", s.URL+"/v1/people/me/connections?personFields=names,biographies,metadata&pageSize=1000", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page people.ListConnectionsResponse
+		err = json.NewDecoder(res.Body).Decode(&page)
+		n := s.RequestCounts()["people.connections.list"][200]
+		res.Body.Close()
+		if err != nil || len(page.Connections) != 300 {
+			t.Fatalf("list: %d people, %v", len(page.Connections), err)
+		}
+		if n != i {
+			t.Fatalf("after call %d the log counts %d", i, n)
+		}
+	}
 }

@@ -147,13 +147,17 @@ func (e *Emulator) errExpiredSyncToken() *apiError {
 	}
 }
 
-// writeAPIError renders err (an *apiError or anything else, which becomes
-// 500 INTERNAL) as Google's JSON error body.
-func writeAPIError(w http.ResponseWriter, err error) int {
-	ae, ok := err.(*apiError)
-	if !ok {
-		ae = errInternal()
+// asAPIError returns err as an *apiError; anything else is 500 INTERNAL.
+func asAPIError(err error) *apiError {
+	if ae, ok := err.(*apiError); ok {
+		return ae
 	}
+	return errInternal()
+}
+
+// writeAPIError renders err (see asAPIError) as Google's JSON error body.
+func writeAPIError(w http.ResponseWriter, err error) {
+	ae := asAPIError(err)
 	for k, vs := range ae.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -167,7 +171,6 @@ func writeAPIError(w http.ResponseWriter, err error) int {
 		body["errors"] = []map[string]string{{"message": ae.Message, "domain": "global", "reason": ae.Legacy}}
 	}
 	writeJSON(w, ae.Code, map[string]any{"error": body})
-	return ae.Code
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

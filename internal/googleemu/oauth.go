@@ -280,14 +280,16 @@ func oauthError(w http.ResponseWriter, code int, name, desc string) {
 func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	status, res, errName, desc := e.token(r)
+	if errName == "" {
+		_ = e.save() // best effort: the grant is also saved with the next mutation
+	}
+	e.record("oauth2.token", status, "", start) // before the answer, as in serveAPI
 	if errName != "" {
 		oauthError(w, status, errName, desc)
-	} else {
-		_ = e.save() // best effort: the grant is also saved with the next mutation
-		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, status, res)
+		return
 	}
-	e.record("oauth2.token", status, "", start)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, res)
 }
 
 func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
@@ -385,15 +387,14 @@ func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	ok := e.revoke(r.Form.Get("token"))
 	e.mu.Unlock()
-	status := 200
 	if !ok {
-		status = 400
-		oauthError(w, status, "invalid_token", "Token expired or revoked")
-	} else {
-		_ = e.save()
-		writeJSON(w, status, map[string]any{})
+		e.record("oauth2.revoke", 400, "", start)
+		oauthError(w, 400, "invalid_token", "Token expired or revoked")
+		return
 	}
-	e.record("oauth2.revoke", status, "", start)
+	_ = e.save()
+	e.record("oauth2.revoke", 200, "", start)
+	writeJSON(w, 200, map[string]any{})
 }
 
 func (e *Emulator) handleCerts(w http.ResponseWriter, r *http.Request) {
