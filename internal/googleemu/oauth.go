@@ -373,12 +373,18 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 	}
 }
 
+// pkceMatches checks a code verifier against the challenge of the
+// authorization request. A challenge without a method is plain (RFC 7636
+// §4.3; Google's OAuth guide for installed apps says the same).
 func pkceMatches(method, challenge, verifier string) bool {
-	if method == "plain" {
+	switch method {
+	case "", "plain":
 		return subtle.ConstantTimeCompare([]byte(challenge), []byte(verifier)) == 1
+	case "S256":
+		sum := sha256.Sum256([]byte(verifier))
+		return subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
 	}
-	sum := sha256.Sum256([]byte(verifier))
-	return subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
+	return false // refused by checkAuthRequest already
 }
 
 func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {

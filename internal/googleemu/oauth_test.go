@@ -336,3 +336,48 @@ func TestRefreshTokenLimits(t *testing.T) {
 		t.Errorf("expired refresh token: %v", err)
 	}
 }
+
+func TestPKCEMethods(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	cb := newCallback(t)
+	ctx := context.Background()
+	conf := &oauth2.Config{ClientID: "crm", Endpoint: s.Endpoint(), RedirectURL: cb.URL + "/cb", Scopes: strings.Fields(DefaultScope)}
+	verifier := oauth2.GenerateVerifier()
+	sum := sha256.Sum256([]byte(verifier))
+	s256 := base64.RawURLEncoding.EncodeToString(sum[:])
+	param := oauth2.SetAuthURLParam
+	cases := []struct {
+		name      string
+		challenge string
+		method    string // "" = parameter absent
+		ok        bool
+	}{
+		{"S256", s256, "S256", true},
+		{"plain", verifier, "plain", true},
+		{"no method is plain", verifier, "", true},
+		{"no method is not S256", s256, "", false},
+		{"S256 is not plain", verifier, "S256", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := []oauth2.AuthCodeOption{param("code_challenge", tc.challenge), param("prompt", "consent")}
+			if tc.method != "" {
+				opts = append(opts, param("code_challenge_method", tc.method))
+			}
+			q := authorize(t, s, cb, conf.AuthCodeURL("st", opts...), alice, "allow", ScopeContacts)
+			_, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+			if (err == nil) != tc.ok {
+				t.Fatalf("exchange: %v, want ok=%v", err, tc.ok)
+			}
+			if !tc.ok && !strings.Contains(err.Error(), "invalid_grant") {
+				t.Errorf("error = %v", err)
+			}
+		})
+	}
+	// An unknown method is refused on the error page, not redirected.
+	cb.last = nil
+	code, body := get(t, conf.AuthCodeURL("st", param("code_challenge", s256), param("code_challenge_method", "S512")))
+	if code != 400 || !strings.Contains(body, "invalid_request") || cb.last != nil {
+		t.Errorf("unknown method: %d, redirected %v", code, cb.last != nil)
+	}
+}
