@@ -2,6 +2,7 @@ package googleemu
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	people "google.golang.org/api/people/v1"
@@ -117,13 +118,69 @@ func TestBatchLimits(t *testing.T) {
 func TestBatchPartialSuccess(t *testing.T) {
 	for _, partial := range []bool{false, true} {
 		s, svc := mustService(t, Options{BatchPartialSuccess: partial})
-		_, err := svc.People.BatchCreateContacts(&people.BatchCreateContactsRequest{ReadMask: "names", Contacts: []*people.ContactToCreate{
+		res, err := svc.People.BatchCreateContacts(&people.BatchCreateContactsRequest{ReadMask: "names", Contacts: []*people.ContactToCreate{
 			{ContactPerson: &people.Person{Names: []*people.Name{{GivenName: "ok"}}}},
 			{ContactPerson: &people.Person{Names: []*people.Name{{GivenName: "a"}, {GivenName: "b"}}}},
 		}}).Do()
 		got, _ := s.Contacts(alice)
 		if partial && (err != nil || len(got) != 1) || !partial && (err == nil || len(got) != 0) {
-			t.Errorf("partial=%v: err=%v, %d created", partial, err, len(got))
+			t.Fatalf("partial=%v: err=%v, %d created", partial, err, len(got))
+		}
+		if partial {
+			// The invalid item answers its own error, not a generic one.
+			if r := res.CreatedPeople[1]; r.HttpStatusCode != 400 || r.Status.Code != 3 ||
+				!strings.Contains(r.Status.Message, "more than one person.names") {
+				t.Errorf("failed item = %d %+v", r.HttpStatusCode, r.Status)
+			}
+		}
+	}
+}
+
+func TestBatchUpdatePartialSuccess(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		s, svc := mustService(t, Options{BatchPartialSuccess: partial})
+		good, stale := mustCreate(t, svc, "Good", "x", ""), mustCreate(t, svc, "Stale", "x", "")
+		res, err := svc.People.BatchUpdateContacts(&people.BatchUpdateContactsRequest{UpdateMask: "names", ReadMask: "names",
+			Contacts: map[string]people.Person{
+				good.ResourceName:  {Etag: good.Etag, Names: []*people.Name{{GivenName: "New"}}},
+				stale.ResourceName: {Etag: "%stale", Names: []*people.Name{{GivenName: "New"}}},
+				"people/c1":        {Etag: good.Etag, Names: []*people.Name{{GivenName: "New"}}},
+			}}).Do()
+		cur, _ := s.Contact(alice, good.ResourceName)
+		if !partial {
+			if err == nil || cur.Names[0].GivenName != "Good" {
+				t.Errorf("all-or-nothing batch: err %v, name %q", err, cur.Names[0].GivenName)
+			}
+			continue
+		}
+		if err != nil || cur.Names[0].GivenName != "New" {
+			t.Fatalf("partial: %v, name %q", err, cur.Names[0].GivenName)
+		}
+		if r := res.UpdateResult[stale.ResourceName]; r.HttpStatusCode != 400 || r.Status.Code != 9 ||
+			!strings.Contains(r.Status.Message, "person.etag is different") {
+			t.Errorf("stale item = %d %+v", r.HttpStatusCode, r.Status)
+		}
+		if r := res.UpdateResult["people/c1"]; r.HttpStatusCode != 404 || r.Status.Code != 5 {
+			t.Errorf("missing item = %d %+v", r.HttpStatusCode, r.Status)
+		}
+	}
+}
+
+func TestBatchDeletePartialSuccess(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		s, svc := mustService(t, Options{BatchPartialSuccess: partial})
+		p := mustCreate(t, svc, "Gone", "x", "")
+		_, err := svc.People.BatchDeleteContacts(&people.BatchDeleteContactsRequest{
+			ResourceNames: []string{p.ResourceName, "people/c1"}}).Do()
+		left, _ := s.Contacts(alice)
+		if partial && (err != nil || len(left) != 0) {
+			t.Errorf("partial: %v, %d left", err, len(left))
+		}
+		if !partial {
+			apiErr(t, err, 404, "NOT_FOUND")
+			if len(left) != 1 {
+				t.Errorf("all-or-nothing delete removed %d", 1-len(left))
+			}
 		}
 	}
 }

@@ -101,12 +101,14 @@ func (c *call) batchCreateContacts() (any, error) {
 		return nil, err
 	}
 	built := make([]*contact, len(req.Contacts))
+	errs := make([]error, len(req.Contacts)) // each invalid item answers its own error
 	var firstErr error
 	for i, it := range req.Contacts {
 		body, err := decodePerson(it.ContactPerson)
 		if err == nil {
 			built[i], err = c.e.buildContact(c.acct, body)
 		}
+		errs[i] = err
 		if err != nil && firstErr == nil {
 			firstErr = prefixErr(fmt.Sprintf("contacts[%d].contactPerson: ", i), err)
 		}
@@ -118,9 +120,9 @@ func (c *call) batchCreateContacts() (any, error) {
 		return nil, err
 	}
 	var out []map[string]any
-	for _, ct := range built {
+	for i, ct := range built {
 		if ct == nil {
-			out = append(out, failedResponse(errInvalid("Invalid contact.")))
+			out = append(out, failedResponse(errs[i]))
 			continue
 		}
 		c.e.commit(c.acct, ct, c.now)
