@@ -19,9 +19,9 @@ var SampleAccounts = []Account{
 	{Email: "carol@example.com", Name: "Carol Smith"},
 }
 
-// Command runs `simplecrm google-emulator`: it parses --addr and --data,
-// starts the emulator with the sample accounts, prints its URLs and serves
-// until ctx is cancelled, then shuts down gracefully.
+// Command runs `simplecrm google-emulator`: it parses its flags, starts the
+// emulator with the sample accounts, prints its URLs and serves until ctx is
+// cancelled, then shuts down gracefully.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("google-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -29,20 +29,34 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "", "JSON data file that keeps state across restarts (default: in memory)")
 	region := fs.String("region", "US", "default region for phone number canonicalForm")
 	options := fs.String("options", "", `behaviour options as JSON, e.g. '{"sync_token_max_age":"1h","retry_after":"5s"}' (see GET /_emulator/options)`)
+	var clientFiles fileList
+	fs.Var(&clientFiles, "clients", "JSON file of registered OAuth clients (an array of {client_id, client_secret, redirect_uris}, "+
+		"or a Google client secret file); repeatable; without it any client is accepted")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("google-emulator: unexpected argument %q", fs.Arg(0))
 	}
-	s, err := Start(*addr, Options{DataFile: *data, DefaultRegion: *region})
+	opts := Options{DataFile: *data, DefaultRegion: *region}
+	if *options != "" {
+		var err error
+		// Decoded before the start, so that options fixed at start (issuer,
+		// clients) can be given here too.
+		if opts, err = decodeOptions(opts, []byte(*options)); err != nil {
+			return fmt.Errorf("google-emulator: --options: %w", err)
+		}
+	}
+	for _, f := range clientFiles {
+		cs, err := readClientsFile(f)
+		if err != nil {
+			return fmt.Errorf("google-emulator: --clients: %w", err)
+		}
+		opts.Clients = append(opts.Clients, cs...)
+	}
+	s, err := Start(*addr, opts)
 	if err != nil {
 		return err
-	}
-	if *options != "" {
-		if err := s.patchOptions([]byte(*options)); err != nil {
-			return errors.Join(fmt.Errorf("google-emulator: --options: %w", err), s.Close())
-		}
 	}
 	if err := seedSamples(s.Emulator); err != nil {
 		return errors.Join(err, s.Close())
@@ -98,6 +112,12 @@ func SamplePeople() []*people.Person {
 	}
 }
 
+// fileList is a repeatable file flag.
+type fileList []string
+
+func (f *fileList) String() string     { return fmt.Sprint(*f) }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
 func printBanner(stdout, stderr io.Writer, s *Server, data string) {
 	u := s.URL
 	fmt.Fprintf(stdout, "Google emulator listening on %s\n\n", u)
@@ -108,7 +128,11 @@ func printBanner(stdout, stderr io.Writer, s *Server, data string) {
 	fmt.Fprintf(stdout, "  People API:      %s/v1/...\n", u)
 	fmt.Fprintf(stdout, "  Controls:        %s/_emulator/...\n\n", u)
 	fmt.Fprintf(stdout, "Point Simple CRM at it:\n")
-	fmt.Fprintf(stdout, "  export SIMPLECRM_GOOGLE_CLIENT_ID=emulator SIMPLECRM_GOOGLE_CLIENT_SECRET=emulator\n")
+	id, secret := "emulator", "emulator" // any client is accepted
+	if cs := s.Clients(); len(cs) > 0 {
+		id, secret = cs[0].ID, cs[0].Secret
+	}
+	fmt.Fprintf(stdout, "  export SIMPLECRM_GOOGLE_CLIENT_ID=%s SIMPLECRM_GOOGLE_CLIENT_SECRET=%s\n", id, secret)
 	fmt.Fprintf(stdout, "  export SIMPLECRM_GOOGLE_AUTH_URL=%s/o/oauth2/v2/auth\n", u)
 	fmt.Fprintf(stdout, "  export SIMPLECRM_GOOGLE_TOKEN_URL=%s/token\n", u)
 	fmt.Fprintf(stdout, "  export SIMPLECRM_GOOGLE_REVOKE_URL=%s/revoke\n", u)

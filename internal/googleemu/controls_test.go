@@ -313,3 +313,29 @@ func TestCountsBeforeAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsFixedAtStart: options that cannot change at run time are
+// refused with a message instead of being ignored; their current value
+// (a GET answer sent back) is accepted.
+func TestOptionsFixedAtStart(t *testing.T) {
+	s := NewTestServer(t, Options{Clients: []Client{{ID: "crm", Secret: "s", RedirectURIs: []string{"http://127.0.0.1:9/cb"}}}})
+	for name, v := range map[string]any{"data_file": "/tmp/other.json", "issuer": "https://other.example",
+		"clients": []Client{{ID: "x"}}} {
+		var res struct {
+			Error struct{ Message string }
+		}
+		code := ctl(t, s, "PATCH", "/_emulator/options", map[string]any{name: v, "max_contacts": 7}, &res)
+		if code != 400 || !strings.Contains(res.Error.Message, name) || !strings.Contains(res.Error.Message, "cannot change") {
+			t.Errorf("%s: %d %q", name, code, res.Error.Message)
+		}
+	}
+	if s.Options().MaxContacts == 7 {
+		t.Errorf("a refused patch changed other options")
+	}
+	var all map[string]any
+	ctl(t, s, "GET", "/_emulator/options", nil, &all)
+	all["max_contacts"] = 7
+	if code := ctl(t, s, "PATCH", "/_emulator/options", all, nil); code != 200 || s.Options().MaxContacts != 7 {
+		t.Errorf("round trip of GET: %d", code)
+	}
+}

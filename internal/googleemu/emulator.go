@@ -15,24 +15,16 @@ import (
 	"time"
 )
 
-// Client is a registered OAuth client.
-type Client struct {
-	ID           string   `json:"client_id"`
-	Secret       string   `json:"client_secret"`
-	RedirectURIs []string `json:"redirect_uris"`
-}
-
 // Emulator is the Google emulator. It is an http.Handler; use Start or
 // NewTestServer to serve it on a loopback port.
 type Emulator struct {
 	mux *http.ServeMux
 	// Set by New, never changed: read without the lock.
 	dataFile string
-	clients  []Client
 	nowFn    func() time.Time
 	issuer   string
 
-	opts     Options // behaviour switches; guarded by mu (Configure)
+	opts     Options // behaviour switches and clients; guarded by mu
 	mu       sync.Mutex
 	st       *state
 	clockOff time.Duration
@@ -53,7 +45,6 @@ func New(opts Options) (*Emulator, error) {
 	e := &Emulator{
 		opts:     opts,
 		dataFile: opts.DataFile,
-		clients:  opts.Clients,
 		nowFn:    opts.Now,
 		issuer:   opts.Issuer,
 		st:       newState(),

@@ -93,9 +93,8 @@ func (e *Emulator) checkAuthRequest(ar authRequest) (code int, errName, msg stri
 		if u.Path != "/_page/callback" {
 			return 400, "redirect_uri_mismatch", "The contacts page only redirects to /_page/callback."
 		}
-	} else if len(e.clients) > 0 {
-		cl := e.client(ar.get("client_id"))
-		if cl == nil {
+	} else if cl, found, restricted := e.lookupClient(ar.get("client_id")); restricted {
+		if !found {
 			return 401, "invalid_client", "The OAuth client was not found."
 		}
 		if !slices.Contains(cl.RedirectURIs, ar.get("redirect_uri")) {
@@ -130,15 +129,6 @@ func clientName(id string) string {
 		return "Contacts (emulator)"
 	}
 	return id
-}
-
-func (e *Emulator) client(id string) *Client {
-	for i := range e.clients {
-		if e.clients[i].ID == id {
-			return &e.clients[i]
-		}
-	}
-	return nil
 }
 
 func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
@@ -303,9 +293,8 @@ func (e *Emulator) token(r *http.Request) (int, TokenResponse, string, string) {
 	if clientID == "" {
 		return 400, TokenResponse{}, "invalid_request", "Could not determine client ID from request."
 	}
-	if len(e.clients) > 0 {
-		cl := e.client(clientID)
-		if cl == nil || subtle.ConstantTimeCompare([]byte(cl.Secret), []byte(secret)) != 1 {
+	if cl, found, restricted := e.lookupClient(clientID); restricted {
+		if !found || subtle.ConstantTimeCompare([]byte(cl.Secret), []byte(secret)) != 1 {
 			return 401, TokenResponse{}, "invalid_client", "Unauthorized"
 		}
 	}

@@ -381,3 +381,48 @@ func TestPKCEMethods(t *testing.T) {
 		t.Errorf("unknown method: %d, redirected %v", code, cb.last != nil)
 	}
 }
+
+func TestClientsControlRoute(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	cb := newCallback(t)
+	ctx := context.Background()
+	conf := oauth2.Config{ClientID: "crm", ClientSecret: "s3cret", Endpoint: s.Endpoint(), RedirectURL: cb.URL + "/cb",
+		Scopes: strings.Fields(DefaultScope)}
+	authCode := func(c oauth2.Config) int {
+		code, _ := get(t, c.AuthCodeURL("x"))
+		return code
+	}
+	other := conf
+	other.ClientID = "other"
+	if authCode(other) != 200 {
+		t.Fatalf("no clients registered: any client should be accepted")
+	}
+	var got struct{ Clients []Client }
+	if code := ctl(t, s, "POST", "/_emulator/clients", Client{ID: "crm", Secret: "s3cret", RedirectURIs: []string{cb.URL + "/cb"}}, &got); code != 200 ||
+		len(got.Clients) != 1 || got.Clients[0].ID != "crm" {
+		t.Fatalf("add client: %d %+v", code, got)
+	}
+	if code := ctl(t, s, "POST", "/_emulator/clients", map[string]any{"client_secret": "x"}, nil); code != 400 {
+		t.Errorf("client without id: %d", code)
+	}
+	if c := authCode(other); c != 401 {
+		t.Errorf("unknown client after registration: %d", c)
+	}
+	wrongRedirect := conf
+	wrongRedirect.RedirectURL = cb.URL + "/elsewhere"
+	if c := authCode(wrongRedirect); c != 400 {
+		t.Errorf("unregistered redirect: %d", c)
+	}
+	q := authorize(t, s, cb, conf.AuthCodeURL("x"), alice, "allow", ScopeContacts)
+	if _, err := conf.Exchange(ctx, q.Get("code")); err != nil {
+		t.Fatalf("registered client: %v", err)
+	}
+	ctl(t, s, "GET", "/_emulator/clients", nil, &got)
+	if len(got.Clients) != 1 {
+		t.Errorf("GET clients = %+v", got)
+	}
+	ctl(t, s, "DELETE", "/_emulator/clients", nil, &got)
+	if len(got.Clients) != 0 || authCode(other) != 200 {
+		t.Errorf("after DELETE: %+v", got)
+	}
+}

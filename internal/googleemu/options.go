@@ -2,8 +2,10 @@ package googleemu
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 )
 
@@ -14,7 +16,8 @@ type Options struct {
 	// atomically after every mutation and on Close.
 	DataFile string `json:"data_file"`
 	// Clients restricts OAuth to these clients; when empty any client id and
-	// secret and any http(s) redirect URI are accepted.
+	// secret and any http(s) redirect URI are accepted. At run time they
+	// change with AddClient and ClearClients (not Configure).
 	Clients []Client `json:"clients,omitempty"`
 	// DefaultRegion is the region used to compute phone canonicalForm for
 	// numbers without a country code (default "US").
@@ -120,13 +123,14 @@ func withDefaults(o Options) Options {
 }
 
 // Configure changes behaviour options at run time: fn edits a copy of the
-// current options. DataFile, Clients, Now and Issuer cannot change.
+// current options. DataFile, Now and Issuer cannot change; Clients change
+// with AddClient and ClearClients.
 func (e *Emulator) Configure(fn func(o *Options)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	o := e.opts
 	fn(&o)
-	o.DataFile, o.Clients, o.Now, o.Issuer = e.dataFile, e.clients, e.nowFn, e.issuer
+	o.DataFile, o.Clients, o.Now, o.Issuer = e.dataFile, e.opts.Clients, e.nowFn, e.issuer
 	e.opts = withDefaults(o)
 }
 
@@ -138,11 +142,33 @@ func (e *Emulator) Options() Options {
 }
 
 // patchOptions applies a JSON object of options (snake_case names, as in
-// GET /_emulator/options); durations may be strings such as "10s".
+// GET /_emulator/options); durations may be strings such as "10s". Options
+// fixed at start (data_file, issuer) and clients (see AddClient) may only be
+// sent with their current value, so that a GET answer can be sent back.
 func (e *Emulator) patchOptions(body []byte) error {
+	cur := e.Options()
+	o, err := decodeOptions(cur, body)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.DataFile != cur.DataFile:
+		return errors.New(`options: "data_file" cannot change at run time (start with --data)`)
+	case o.Issuer != cur.Issuer:
+		return errors.New(`options: "issuer" cannot change at run time (set it when the emulator starts)`)
+	case !slices.EqualFunc(o.Clients, cur.Clients, func(a, b Client) bool { return reflect.DeepEqual(a, b) }):
+		return errors.New(`options: "clients" cannot change through options: use POST or DELETE /_emulator/clients`)
+	}
+	e.Configure(func(c *Options) { *c = o })
+	return nil
+}
+
+// decodeOptions applies a JSON object of options over base; a bad name or
+// value is an error and base is returned unchanged.
+func decodeOptions(base Options, body []byte) (Options, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return fmt.Errorf("options: %w", err)
+		return base, fmt.Errorf("options: %w", err)
 	}
 	t := reflect.TypeOf(Options{})
 	known := map[string]reflect.StructField{}
@@ -152,25 +178,26 @@ func (e *Emulator) patchOptions(body []byte) error {
 	for k, v := range raw {
 		f, ok := known[k]
 		if !ok || k == "-" {
-			return fmt.Errorf("options: unknown option %q", k)
+			return base, fmt.Errorf("options: unknown option %q", k)
 		}
 		var s string
 		if f.Type == reflect.TypeOf(time.Duration(0)) && json.Unmarshal(v, &s) == nil {
 			d, err := time.ParseDuration(s)
 			if err != nil {
-				return fmt.Errorf("options: %s: %w", k, err)
+				return base, fmt.Errorf("options: %s: %w", k, err)
 			}
 			raw[k], _ = json.Marshal(int64(d))
 		}
 	}
 	patched, _ := json.Marshal(raw) // re-encoding decoded JSON cannot fail
-	// Decode into a copy first: a bad value must change nothing.
-	o := e.Options()
-	if err := json.Unmarshal(patched, &o); err != nil {
-		return fmt.Errorf("options: %w", err)
+	o := base
+	if _, ok := raw["clients"]; ok {
+		o.Clients = nil // Unmarshal would decode into base's array, changing base
 	}
-	e.Configure(func(cur *Options) { *cur = o })
-	return nil
+	if err := json.Unmarshal(patched, &o); err != nil {
+		return base, fmt.Errorf("options: %w", err)
+	}
+	return o, nil
 }
 
 func jsonName(f reflect.StructField) string {

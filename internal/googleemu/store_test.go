@@ -3,6 +3,7 @@ package googleemu
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,12 +102,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestCommand(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "emu.json")
+// startCommand runs Command with args in the background; it returns the
+// emulator's base URL and a stop function that waits for a clean exit.
+func startCommand(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- Command(ctx, []string{"--addr", "127.0.0.1:0", "--data", file}, &out, &errOut) }()
+	go func() { done <- Command(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &out, &errOut) }()
 	re := regexp.MustCompile(`SIMPLECRM_GOOGLE_API_URL=(http://[^/\s]+)/`)
 	var base string
 	for i := 0; i < 200 && base == ""; i++ {
@@ -119,6 +122,24 @@ func TestCommand(t *testing.T) {
 		cancel()
 		t.Fatalf("no URL printed: %s %s", out.String(), errOut.String())
 	}
+	stop := func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("command: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("command did not stop")
+		}
+	}
+	return base, &out, stop
+}
+
+func TestCommand(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	base, out, stop := startCommand(t, "--data", file)
 	code, body := get(t, base+"/_emulator/accounts")
 	if code != 200 || !strings.Contains(body, "alice@example.com") || !strings.Contains(body, "carol@example.com") {
 		t.Errorf("accounts: %d %s", code, body)
@@ -128,15 +149,7 @@ func TestCommand(t *testing.T) {
 			t.Errorf("banner lacks %s", want)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("command: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("command did not stop")
-	}
+	stop()
 	e, err := New(Options{DataFile: file})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +157,50 @@ func TestCommand(t *testing.T) {
 	if ps, err := e.Contacts("alice@example.com"); err != nil || len(ps) != 3 {
 		t.Errorf("sample contacts after restart: %d %v", len(ps), err)
 	}
-	if err := Command(context.Background(), []string{"--bogus"}, &out, &errOut); err == nil {
-		t.Errorf("bad flag accepted")
+	var sink syncBuffer
+	for _, bad := range [][]string{{"--bogus"}, {"--clients", filepath.Join(t.TempDir(), "missing.json")},
+		{"--options", `{"nope": 1}`}} {
+		if err := Command(context.Background(), bad, &sink, &sink); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestCommandClients registers OAuth clients from files (our array and
+// Google's client secret format) and fixed options through --options.
+func TestCommandClients(t *testing.T) {
+	dir := t.TempDir()
+	list, google := filepath.Join(dir, "clients.json"), filepath.Join(dir, "client_secret.json")
+	if err := os.WriteFile(list, []byte(`[{"client_id": "crm", "client_secret": "s1", "redirect_uris": ["http://127.0.0.1:9/cb"]}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(google, []byte(`{"web": {"client_id": "web.apps", "project_id": "p", "client_secret": "s2", "redirect_uris": ["http://127.0.0.1:9/web"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, out, stop := startCommand(t, "--clients", list, "--clients", google, "--options", `{"issuer": "https://issuer.example"}`)
+	defer stop()
+	code, body := get(t, base+"/_emulator/clients")
+	if code != 200 || !strings.Contains(body, `"crm"`) || !strings.Contains(body, `"web.apps"`) {
+		t.Fatalf("clients: %d %s", code, body)
+	}
+	if !strings.Contains(out.String(), "SIMPLECRM_GOOGLE_CLIENT_ID=crm SIMPLECRM_GOOGLE_CLIENT_SECRET=s1") {
+		t.Errorf("banner does not name the registered client: %s", out.String())
+	}
+	if _, body := get(t, base+"/_emulator/options"); !strings.Contains(body, `"issuer":"https://issuer.example"`) {
+		t.Errorf("issuer from --options not applied: %s", body)
+	}
+	auth := func(client, redirect string) int {
+		code, _ := get(t, base+"/o/oauth2/v2/auth?"+url.Values{"client_id": {client}, "redirect_uri": {redirect},
+			"response_type": {"code"}, "scope": {ScopeContacts}}.Encode())
+		return code
+	}
+	if c := auth("web.apps", "http://127.0.0.1:9/web"); c != 200 {
+		t.Errorf("registered client: %d", c)
+	}
+	if c := auth("other", "http://127.0.0.1:9/web"); c != 401 {
+		t.Errorf("unknown client: %d", c)
+	}
+	if c := auth("crm", "http://127.0.0.1:9/web"); c != 400 {
+		t.Errorf("unregistered redirect: %d", c)
 	}
 }
