@@ -55,6 +55,17 @@ type Options struct {
 	// together with requestSyncToken (UNCONFIRMED).
 	RejectDescendingWithSyncToken bool `json:"reject_descending_with_sync_token"`
 
+	// SearchLag hides writes younger than this from searchContacts, like
+	// Google's cache-backed search ("new writes are not immediately
+	// searchable", reference §8). Default 0.
+	SearchLag time.Duration `json:"search_lag"`
+	// SearchNeedsWarmup makes searchContacts see contacts only as they were
+	// at the latest warm-up request (an empty query) made at least SearchLag
+	// ago; with none, nothing is found. The reference says clients should
+	// warm up "to update the cache"; what Google does without it is
+	// UNCONFIRMED. Default off.
+	SearchNeedsWarmup bool `json:"search_needs_warmup"`
+
 	// StaleETagLegacyErrors adds the legacy errors[{reason:failedPrecondition}]
 	// array to stale-etag errors (the shape go-client#1904 implies).
 	StaleETagLegacyErrors bool `json:"stale_etag_legacy_errors"`

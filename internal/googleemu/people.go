@@ -3,6 +3,7 @@ package googleemu
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // People API read methods: get, getBatchGet, searchContacts.
@@ -68,11 +69,15 @@ func (c *call) searchContacts() (any, error) {
 	}
 	q := strings.Join(strings.Fields(strings.ToLower(c.q.Get("query"))), " ")
 	if q == "" {
+		c.acct.searchWarmups = append(c.acct.searchWarmups, c.now)
 		return map[string]any{}, nil // the warm-up request
 	}
+	cacheAt := c.e.searchCacheTime(c.acct, c.now)
 	var hits []*contact
 	for _, ct := range c.acct.Contacts {
-		if ct.Deleted {
+		// The emulator keeps no older versions, so a contact written after
+		// the cache time is not found at all (Google may find its old version).
+		if ct.Deleted || ct.Updated.After(cacheAt) {
 			continue
 		}
 		for _, s := range ct.searchText() {
@@ -94,6 +99,31 @@ func (c *call) searchContacts() (any, error) {
 		results = append(results, map[string]any{"person": c.acct.render(ct, mask, false)})
 	}
 	return map[string]any{"results": results}, nil
+}
+
+// searchCacheTime is the time of the writes search sees: Google's search is
+// cache-backed and lags (reference §8). Without SearchNeedsWarmup the cache
+// is SearchLag behind; with it, the cache is as of the latest warm-up made
+// at least SearchLag ago. Called with e.mu held.
+func (e *Emulator) searchCacheTime(a *account, now time.Time) time.Time {
+	lag := e.opts.SearchLag
+	if !e.opts.SearchNeedsWarmup {
+		return now.Add(-lag)
+	}
+	var at time.Time
+	var warming []time.Time
+	for _, w := range a.searchWarmups {
+		if w.Add(lag).After(now) {
+			warming = append(warming, w)
+		} else if w.After(at) {
+			at = w
+		}
+	}
+	if !at.IsZero() {
+		warming = append(warming, at) // older done warm-ups no longer matter
+	}
+	a.searchWarmups = warming
+	return at
 }
 
 // matchesDigits lets a query of digits match a phone number's digits.

@@ -2,9 +2,11 @@ package googleemu
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	people "google.golang.org/api/people/v1"
 )
@@ -206,4 +208,80 @@ func TestSearchContacts(t *testing.T) {
 	}
 	_, err := svc.People.SearchContacts().Query("f").Do()
 	apiErr(t, err, 400, "INVALID_ARGUMENT")
+}
+
+func TestSearchPageSizeCap(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	var persons []*people.Person
+	for i := 0; i < 35; i++ {
+		persons = append(persons, &people.Person{Names: []*people.Name{{GivenName: fmt.Sprintf("Cap%02d", i)}}})
+	}
+	if _, err := s.SeedGroup(alice, "SimpleCRM", persons...); err != nil {
+		t.Fatal(err)
+	}
+	for size, want := range map[int64]int{0: 10, 20: 20, 30: 30, 50: 30} {
+		res, err := svc.People.SearchContacts().Query("cap").ReadMask("names").PageSize(size).Do()
+		if err != nil || len(res.Results) != want {
+			t.Errorf("pageSize %d: %d results, want %d (%v)", size, len(res.Results), want, err)
+		}
+	}
+}
+
+// TestSearchLagAndWarmup: new writes become searchable only after
+// SearchLag and, with SearchNeedsWarmup, after a warm-up request.
+func TestSearchLagAndWarmup(t *testing.T) {
+	found := func(t *testing.T, svc *people.Service, q string) bool {
+		t.Helper()
+		res, err := svc.People.SearchContacts().Query(q).ReadMask("names").Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Results) > 0
+	}
+	warmup := func(t *testing.T, svc *people.Service) {
+		t.Helper()
+		if _, err := svc.People.SearchContacts().Query("").ReadMask("names").Do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("lag", func(t *testing.T) {
+		s, svc := mustService(t, Options{SearchLag: 10 * time.Second})
+		p := mustCreate(t, svc, "Fresh", "Write", "")
+		if found(t, svc, "fresh") {
+			t.Errorf("a new contact was found at once")
+		}
+		if _, err := svc.People.Get(p.ResourceName).PersonFields("names").Do(); err != nil {
+			t.Errorf("get must see the write at once: %v", err)
+		}
+		s.Advance(11 * time.Second)
+		if !found(t, svc, "fresh") {
+			t.Errorf("not found after the lag")
+		}
+	})
+	t.Run("warm-up", func(t *testing.T) {
+		s, svc := mustService(t, Options{SearchLag: 5 * time.Second, SearchNeedsWarmup: true})
+		mustCreate(t, svc, "Early", "Bird", "")
+		s.Advance(time.Minute)
+		if found(t, svc, "early") {
+			t.Errorf("found without a warm-up")
+		}
+		warmup(t, svc)
+		if found(t, svc, "early") {
+			t.Errorf("found before the warm-up took effect")
+		}
+		s.Advance(6 * time.Second)
+		if !found(t, svc, "early") {
+			t.Errorf("not found after the warm-up")
+		}
+		mustCreate(t, svc, "Late", "Comer", "")
+		s.Advance(time.Minute)
+		if found(t, svc, "late") || !found(t, svc, "early") {
+			t.Errorf("a write after the warm-up was found, or an older one was lost")
+		}
+		warmup(t, svc)
+		s.Advance(6 * time.Second)
+		if !found(t, svc, "late") {
+			t.Errorf("not found after the second warm-up")
+		}
+	})
 }

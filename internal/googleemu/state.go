@@ -35,6 +35,9 @@ type account struct {
 	Groups   map[string]*group   `json:"groups"`
 	Created  time.Time           `json:"created"`
 	live     int                 // live (not deleted) contacts, recomputed on load
+	// searchWarmups are the times of searchContacts warm-up requests (see
+	// Options.SearchNeedsWarmup); the search cache is not kept on restart.
+	searchWarmups []time.Time
 }
 
 type contact struct {
