@@ -228,7 +228,6 @@ func (e *Emulator) Reset() {
 	e.faults = nil
 	e.latency = map[string]time.Duration{}
 	e.quotaUse = map[quotaKey]int{}
-	e.sessions = map[string]string{}
 	e.log = requestLog{}
 	e.mu.Unlock()
 	_ = e.save() // best effort; the next mutation saves again

@@ -32,7 +32,6 @@ type Emulator struct {
 	latency  map[string]time.Duration
 	quotaUse map[quotaKey]int
 	log      requestLog
-	sessions map[string]string // web page session id -> account sub
 	key      *rsa.PrivateKey
 
 	saveMu sync.Mutex
@@ -50,7 +49,6 @@ func New(opts Options) (*Emulator, error) {
 		st:       newState(),
 		latency:  map[string]time.Duration{},
 		quotaUse: map[quotaKey]int{},
-		sessions: map[string]string{},
 	}
 	if e.dataFile != "" {
 		if err := e.load(); err != nil {

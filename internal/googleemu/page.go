@@ -72,7 +72,7 @@ func (e *Emulator) pageCallback(w http.ResponseWriter, r *http.Request) {
 	sid := ""
 	if code != nil && code.ClientID == pageClientID && e.now().Before(code.Expiry) {
 		sid = randomToken("", 18)
-		e.sessions[sid] = code.Sub
+		e.st.Sessions[sid] = code.Sub
 		key := code.Sub + "|" + pageClientID
 		e.st.Consented[key] = code.Scopes
 	}
@@ -81,6 +81,7 @@ func (e *Emulator) pageCallback(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/?error=1", http.StatusFound)
 		return
 	}
+	_ = e.save() // best effort: sessions are saved with the next mutation too
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/contacts", http.StatusFound)
 }
@@ -88,8 +89,9 @@ func (e *Emulator) pageCallback(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) pageLogout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		e.mu.Lock()
-		delete(e.sessions, c.Value)
+		delete(e.st.Sessions, c.Value)
 		e.mu.Unlock()
+		_ = e.save()
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusFound)
@@ -102,7 +104,7 @@ func (e *Emulator) sessionAccount(r *http.Request) *Account {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a := e.st.Accounts[e.sessions[c.Value]]
+	a := e.st.Accounts[e.st.Sessions[c.Value]]
 	if a == nil {
 		return nil
 	}

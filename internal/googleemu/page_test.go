@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,48 +21,17 @@ func TestContactsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
+	c := newPageClient(t)
 	do := func(method, path string, form url.Values) (int, string) {
 		t.Helper()
-		var res *http.Response
-		var err error
-		if method == "GET" {
-			res, err = c.Get(s.URL + path)
-		} else {
-			res, err = c.PostForm(s.URL+path, form)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		return pageDo(t, c, s, method, path, form)
 	}
 
 	// Not signed in: the contacts list sends to the sign-in page.
 	if _, body := do("GET", "/contacts", nil); !strings.Contains(body, "Sign in") {
 		t.Fatalf("not signed in: %s", body)
 	}
-	// Sign in through the account chooser and consent.
-	_, body := do("GET", "/_page/login", nil)
-	fs := forms(t, body)
-	var choose url.Values
-	for _, f := range fs {
-		if strings.Contains(body, alice) && f.fields.Get("client_id") == pageClientID {
-			choose = f.fields
-			break
-		}
-	}
-	choose.Set("email", alice)
-	_, body = do("POST", "/o/oauth2/v2/auth/choose", choose)
-	consent := forms(t, body)[0].fields
-	consent.Set("action", "allow")
-	consent.Add("granted", ScopeContacts)
-	code, body := do("POST", "/o/oauth2/v2/auth/consent", consent)
-	if code != 200 || !strings.Contains(body, "Create contact") || !strings.Contains(body, alice) {
-		t.Fatalf("after sign-in: %d %s", code, body)
-	}
+	mustPageSignIn(t, c, s)
 
 	// Create, in SimpleCRM.
 	form := url.Values{"given": {"Grace"}, "family": {"Hopper"}, "phone_type": {"mobile", "home"},
@@ -120,5 +90,111 @@ func TestContactsPage(t *testing.T) {
 	do("POST", "/_page/logout", nil)
 	if _, body := do("GET", "/contacts", nil); !strings.Contains(body, "Sign in") {
 		t.Errorf("still signed in")
+	}
+}
+
+func newPageClient(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar}
+}
+
+// pageDo calls the contacts page as a browser with c's cookies.
+func pageDo(t *testing.T, c *http.Client, s *Server, method, path string, form url.Values) (int, string) {
+	t.Helper()
+	var res *http.Response
+	var err error
+	if method == "GET" {
+		res, err = c.Get(s.URL + path)
+	} else {
+		res, err = c.PostForm(s.URL+path, form)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// mustPageSignIn signs alice in to the contacts page through the account
+// chooser and consent.
+func mustPageSignIn(t *testing.T, c *http.Client, s *Server) {
+	t.Helper()
+	_, body := pageDo(t, c, s, "GET", "/_page/login", nil)
+	var choose url.Values
+	for _, f := range forms(t, body) {
+		if f.fields.Get("client_id") == pageClientID {
+			choose = f.fields
+			break
+		}
+	}
+	if choose == nil {
+		t.Fatalf("no chooser: %s", body)
+	}
+	choose.Set("email", alice)
+	_, body = pageDo(t, c, s, "POST", "/o/oauth2/v2/auth/choose", choose)
+	consent := forms(t, body)[0].fields
+	consent.Set("action", "allow")
+	consent.Add("granted", ScopeContacts)
+	code, body := pageDo(t, c, s, "POST", "/o/oauth2/v2/auth/consent", consent)
+	if code != 200 || !strings.Contains(body, "Create contact") || !strings.Contains(body, alice) {
+		t.Fatalf("after sign-in: %d %s", code, body)
+	}
+}
+
+func TestContactsPageLabelFilter(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	if _, err := s.AddAccount(alice, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SeedGroup(alice, "SimpleCRM", &people.Person{Names: []*people.Name{{GivenName: "Inlabel", FamilyName: "Person"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateContact(alice, &people.Person{Names: []*people.Name{{GivenName: "Outside", FamilyName: "Person"}}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.EnsureGroup(alice, "SimpleCRM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newPageClient(t)
+	mustPageSignIn(t, c, s)
+	_, all := pageDo(t, c, s, "GET", "/contacts", nil)
+	_, in := pageDo(t, c, s, "GET", "/contacts?group="+strings.TrimPrefix(g.ResourceName, "contactGroups/"), nil)
+	_, mine := pageDo(t, c, s, "GET", "/contacts?group=myContacts", nil)
+	if !strings.Contains(all, "Inlabel Person") || !strings.Contains(all, "Outside Person") {
+		t.Errorf("unfiltered list lacks a contact")
+	}
+	if !strings.Contains(in, "Inlabel Person") || strings.Contains(in, "Outside Person") {
+		t.Errorf("label filter: %s", in)
+	}
+	if !strings.Contains(mine, "Inlabel Person") || !strings.Contains(mine, "Outside Person") {
+		t.Errorf("myContacts filter lacks a contact")
+	}
+}
+
+// TestPageSessionSurvivesRestart: sessions are in the data file.
+func TestPageSessionSurvivesRestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	s1, err := Start("127.0.0.1:0", Options{DataFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s1.AddAccount(alice, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	c := newPageClient(t)
+	mustPageSignIn(t, c, s1)
+	u, _ := url.Parse(s1.URL)
+	cookies := c.Jar.Cookies(u)
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := NewTestServer(t, Options{DataFile: file})
+	u2, _ := url.Parse(s2.URL)
+	c2 := newPageClient(t)
+	c2.Jar.SetCookies(u2, cookies)
+	if _, body := pageDo(t, c2, s2, "GET", "/contacts", nil); !strings.Contains(body, "Create contact") {
+		t.Fatalf("signed out by the restart: %s", body)
 	}
 }

@@ -24,6 +24,9 @@ type state struct {
 	TokenGen  int                     `json:"token_gen"` // sync tokens of older generations are expired
 	Consented map[string][]string     `json:"consented"` // sub+"|"+client -> scopes granted
 	KeyDER    []byte                  `json:"signing_key,omitempty"`
+	// Sessions of the contacts page (session id -> account sub), kept so
+	// that a restart does not sign people out.
+	Sessions map[string]string `json:"sessions,omitempty"`
 }
 
 type account struct {
@@ -73,6 +76,7 @@ func newState() *state {
 		Tokens:    map[string]*accessToken{},
 		Codes:     map[string]*authCode{},
 		Consented: map[string][]string{},
+		Sessions:  map[string]string{},
 		NextID:    1,
 	}
 }

@@ -15,12 +15,12 @@ import (
 
 const snapshotVersion = 1
 
+// snapshot is the data file. Files written before faults and quota were
+// dropped from it still load: unknown keys are ignored.
 type snapshot struct {
-	Version int      `json:"version"`
-	State   *state   `json:"state"`
-	Clock   int64    `json:"clock_offset_ns"`
-	Faults  []*Fault `json:"faults,omitempty"`
-	Quota   Quota    `json:"quota"`
+	Version int    `json:"version"`
+	State   *state `json:"state"`
+	Clock   int64  `json:"clock_offset_ns"`
 }
 
 // load reads the data file; a missing file is an empty emulator.
@@ -44,6 +44,7 @@ func (e *Emulator) load() error {
 	fill(&st.Grants)
 	fill(&st.Tokens)
 	fill(&st.Consented)
+	fill(&st.Sessions)
 	st.Codes = map[string]*authCode{}
 	for _, a := range st.Accounts {
 		fill(&a.Contacts)
@@ -69,12 +70,26 @@ func (e *Emulator) save() error {
 		return nil
 	}
 	e.mu.Lock()
-	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: e.st, Clock: int64(e.clockOff)})
+	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: e.st.persisted(e.now()), Clock: int64(e.clockOff)})
 	e.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("googleemu: encode state: %w", err)
 	}
 	return writeFileAtomic(e.dataFile, b)
+}
+
+// persisted is s as saved: expired access tokens are left out (they are
+// refused anyway, and each refresh would grow the file). A shallow copy, to
+// be encoded with e.mu held.
+func (s *state) persisted(now time.Time) *state {
+	cp := *s
+	cp.Tokens = make(map[string]*accessToken, len(s.Tokens))
+	for k, t := range s.Tokens {
+		if now.Before(t.Expiry) {
+			cp.Tokens[k] = t
+		}
+	}
+	return &cp
 }
 
 func writeFileAtomic(path string, b []byte) error {

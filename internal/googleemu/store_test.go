@@ -84,6 +84,53 @@ func TestCorruptDataFile(t *testing.T) {
 	}
 }
 
+// TestOldDataFileLoads reads a file written when the snapshot still had
+// (never used) faults and quota.
+func TestOldDataFileLoads(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	old := `{"version": 1, "clock_offset_ns": 0, "faults": [{"method": "", "kind": "status", "status": 503}],
+		"quota": {"reads_per_minute": 5}, "state": {"accounts": {}, "next_id": 1, "token_gen": 0}}`
+	if err := os.WriteFile(file, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Options{DataFile: file})
+	if err != nil {
+		t.Fatalf("old file: %v", err)
+	}
+	if _, err := e.AddAccount(alice, ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Faults()) != 0 || e.Options().Quota != (Quota{}) {
+		t.Errorf("faults or quota read from the file")
+	}
+	b, _ := os.ReadFile(file)
+	if bytes.Contains(b, []byte(`"faults"`)) || bytes.Contains(b, []byte(`"quota"`)) {
+		t.Errorf("saved file still has faults or quota: %s", b)
+	}
+}
+
+// TestSaveDropsExpiredTokens: refreshes do not grow the data file.
+func TestSaveDropsExpiredTokens(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "emu.json")
+	s := NewTestServer(t, Options{DataFile: file})
+	old, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(2 * time.Hour)
+	fresh, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(file)
+	if bytes.Contains(b, []byte(old.AccessToken)) || !bytes.Contains(b, []byte(fresh.AccessToken)) {
+		t.Errorf("expired access token saved, or live one missing")
+	}
+	if !bytes.Contains(b, []byte(old.RefreshToken)) {
+		t.Errorf("the refresh token was dropped with its expired access token")
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe for the command goroutine and the test.
 type syncBuffer struct {
 	mu sync.Mutex
