@@ -339,3 +339,41 @@ func TestOptionsFixedAtStart(t *testing.T) {
 		t.Errorf("round trip of GET: %d", code)
 	}
 }
+
+func TestAccessTokenQueryParameter(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	tok, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateContact(alice, &people.Person{Names: []*people.Name{{GivenName: "Q"}}}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, s.URL+"/v1/people/me/connections?personFields=names&access_token="+tok.AccessToken)
+	if code != 200 || !strings.Contains(body, `"givenName":"Q"`) {
+		t.Errorf("access_token in the query: %d %s", code, body)
+	}
+	if code, _ := get(t, s.URL+"/v1/people/me/connections?personFields=names&access_token=nope"); code != 401 {
+		t.Errorf("unknown access_token: %d", code)
+	}
+}
+
+func TestScopeErrorWithoutInfo(t *testing.T) {
+	s := NewTestServer(t, Options{}) // ScopeErrorInfo off
+	ro, err := s.IssueToken(alice, ScopeContactsReadonly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := people.NewService(context.Background(), optionsFor(s, &http.Client{Transport: bearer(ro.AccessToken)})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.People.CreateContact(&people.Person{}).Do()
+	ge := apiErr(t, err, 403, "PERMISSION_DENIED")
+	if len(ge.Details) != 0 || strings.Contains(ge.Body, "details") {
+		t.Errorf("403 has details: %s", ge.Body)
+	}
+	if !strings.Contains(ge.Header.Get("WWW-Authenticate"), "insufficient_scope") {
+		t.Errorf("WWW-Authenticate = %q", ge.Header.Get("WWW-Authenticate"))
+	}
+}

@@ -213,3 +213,60 @@ func TestDeleteGroupKeepsContactsInAGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateGroupDuplicateName(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	if _, err := s.EnsureGroup(alice, "Taken"); err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.EnsureGroup(alice, "Mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.ContactGroups.Update(g.ResourceName, &people.UpdateContactGroupRequest{
+		ContactGroup: &people.ContactGroup{Name: "Taken"}}).Do()
+	apiErr(t, err, 409, "ALREADY_EXISTS")
+	// Its own name is no conflict.
+	if _, err := svc.ContactGroups.Update(g.ResourceName, &people.UpdateContactGroupRequest{
+		ContactGroup: &people.ContactGroup{Name: "Mine"}}).Do(); err != nil {
+		t.Errorf("rename to its own name: %v", err)
+	}
+}
+
+func TestDeleteGroupWithContacts(t *testing.T) {
+	s, svc := mustService(t, Options{})
+	g, err := s.EnsureGroup(alice, "Doomed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := mustCreate(t, svc, "In", "x", ""), mustCreate(t, svc, "Out", "x", "")
+	if err := s.ModifyGroupMembers(alice, g.ResourceName, []string{in.ResourceName}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, _ := listAll(t, svc, "", 100)
+	if _, err := svc.ContactGroups.Delete(g.ResourceName).DeleteContacts(true).Do(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.People.Get(in.ResourceName).PersonFields("names").Do()
+	apiErr(t, err, 404, "NOT_FOUND")
+	if _, err := svc.People.Get(out.ResourceName).PersonFields("names").Do(); err != nil {
+		t.Errorf("a contact outside the group was deleted: %v", err)
+	}
+	delta, _, _ := listAll(t, svc, tok, 100)
+	if len(delta) != 1 || delta[0].ResourceName != in.ResourceName || !delta[0].Metadata.Deleted {
+		t.Errorf("delta after deleting the group's contacts = %+v", delta)
+	}
+}
+
+func TestBatchGetGroupsLimit(t *testing.T) {
+	_, svc := mustService(t, Options{})
+	names := make([]string, 201)
+	for i := range names {
+		names[i] = "contactGroups/myContacts"
+	}
+	if _, err := svc.ContactGroups.BatchGet().ResourceNames(names[:200]...).Do(); err != nil {
+		t.Errorf("200 names: %v", err)
+	}
+	_, err := svc.ContactGroups.BatchGet().ResourceNames(names...).Do()
+	apiErr(t, err, 400, "INVALID_ARGUMENT")
+}

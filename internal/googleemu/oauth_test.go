@@ -426,3 +426,41 @@ func TestClientsControlRoute(t *testing.T) {
 		t.Errorf("after DELETE: %+v", got)
 	}
 }
+
+func TestUserinfoAndDiscovery(t *testing.T) {
+	s := NewTestServer(t, Options{})
+	tok, err := s.IssueToken(alice, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/oauth2/v3/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	var info map[string]any
+	if err := json.NewDecoder(mustDo(t, req).Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	claims := verifyIDToken(t, s, tok.IDToken)
+	if info["email"] != alice || info["sub"] != claims["sub"] || info["email_verified"] != true || info["name"] == "" {
+		t.Errorf("userinfo = %v", info)
+	}
+	if code, _ := get(t, s.URL+"/oauth2/v3/userinfo"); code != 401 {
+		t.Errorf("userinfo without a token: %d", code)
+	}
+	var disco map[string]any
+	_, body := get(t, s.URL+"/.well-known/openid-configuration")
+	if err := json.Unmarshal([]byte(body), &disco); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"issuer": "https://accounts.google.com", "authorization_endpoint": s.URL + "/o/oauth2/v2/auth",
+		"token_endpoint": s.URL + "/token", "userinfo_endpoint": s.URL + "/oauth2/v3/userinfo", "jwks_uri": s.URL + "/oauth2/v3/certs",
+		"revocation_endpoint": s.URL + "/revoke"} {
+		if disco[k] != want {
+			t.Errorf("%s = %v, want %s", k, disco[k], want)
+		}
+	}
+	// The discovered endpoints work with x/oauth2.
+	if _, err := (&oauth2.Config{ClientID: "crm", Endpoint: oauth2.Endpoint{TokenURL: disco["token_endpoint"].(string)}}).
+		TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
+		t.Errorf("refresh at the discovered token endpoint: %v", err)
+	}
+}
