@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	people "google.golang.org/api/people/v1"
 
@@ -82,14 +85,8 @@ func demoContacts() ([]crm.Company, []crm.Contact) {
 }
 
 // seedDemo creates the demo organization, its admin and the sample
-// companies and contacts. It does nothing when the admin exists, so a kept
-// demo directory is reused as it is.
+// companies and contacts, in an empty database.
 func seedDemo(ctx context.Context, svc crm.Services) error {
-	if _, err := svc.Users.FindUserByEmail(ctx, demoEmail); err == nil {
-		return nil
-	} else if crm.ErrorCode(err) != crm.ENOTFOUND {
-		return err
-	}
 	admin, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
 	if err != nil {
 		return err
@@ -110,8 +107,44 @@ func seedDemo(ctx context.Context, svc crm.Services) error {
 	return nil
 }
 
+// Loading the sample data is complete or nothing: a marker file stands in
+// the demo directory from before the database is created until both sides'
+// data is written. A run that finds it (the last one was interrupted while
+// loading: Ctrl-C, a crash) deletes the demo's files and loads again.
+const demoSeedingMarker = "loading-sample-data"
+
+// demoFiles are the files of a demo directory: the CRM's database (with
+// SQLite's WAL files and the token key beside it) and the emulator's state.
+var demoFiles = []string{"simplecrm.db", "simplecrm.db-wal", "simplecrm.db-shm", "simplecrm.db.key", "google-emulator.json"}
+
+// startDemoSeeding tells whether dir needs the sample data; if so it clears
+// what an interrupted run left there and puts the marker down.
+func startDemoSeeding(dir string) (fresh bool, err error) {
+	_, markerErr := os.Stat(filepath.Join(dir, demoSeedingMarker))
+	if _, err := os.Stat(filepath.Join(dir, "simplecrm.db")); err == nil && errors.Is(markerErr, os.ErrNotExist) {
+		return false, nil // loaded by an earlier run, maybe used since: keep it
+	}
+	for _, f := range demoFiles {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return false, fmt.Errorf("demo directory: %w", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, demoSeedingMarker), nil, 0o600); err != nil {
+		return false, fmt.Errorf("demo directory: %w", err)
+	}
+	return true, nil
+}
+
+// finishDemoSeeding removes the marker once both sides hold the sample data.
+func finishDemoSeeding(dir string) error {
+	if err := os.Remove(filepath.Join(dir, demoSeedingMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	return nil
+}
+
 // seedGoogle adds the sample accounts to the emulator and fills the groups
-// of those that have no contacts yet (a kept emulator file is left as it is).
+// of those that have no contacts yet.
 func seedGoogle(emu *googleemu.Emulator) error {
 	_, contacts := demoContacts()
 	for _, a := range demoAccounts {
