@@ -55,7 +55,7 @@ var demoAccounts = []demoAccount{
 	},
 	{
 		email: "bob@example.com", name: "Bob Dupont",
-		matches: []int{4, 5}, conflict: 6,
+		matches: []int{4, 5}, conflict: 43,
 		business: []*people.Person{
 			demoPerson("Alan", "Turing", "alan.turing@example.org", "+44 7700 900123", "Bletchley Park", "Cryptanalyst", "+44 1908 640404"),
 		},
@@ -66,22 +66,7 @@ var demoAccounts = []demoAccount{
 // demoContacts returns the dozen sample companies and the ~50 contacts
 // working for them, the same on every run.
 func demoContacts() ([]crm.Company, []crm.Contact) {
-	g := sample.New(2026)
-	var companies []crm.Company
-	seen := map[string]bool{}
-	for len(companies) < 12 {
-		co := g.Company()
-		if seen[co.Name] {
-			continue
-		}
-		seen[co.Name] = true
-		companies = append(companies, co)
-	}
-	contacts := make([]crm.Contact, 50)
-	for i := range contacts {
-		contacts[i] = g.Contact(companies[i%len(companies)].Name)
-	}
-	return companies, contacts
+	return sample.New(2026).Directory(12, 50)
 }
 
 // seedDemo creates the demo organization, its admin and the sample
@@ -196,7 +181,7 @@ func demoPerson(given, family, email, mobile, company, title, workPhone string) 
 // nickname is how the conflicting contact was renamed on the phone: a
 // short form when the sample name has a usual one, else the initial.
 func nickname(first string) string {
-	short := map[string]string{"Olivia": "Liv", "Maximilian": "Max", "Katherine": "Kate", "Jennifer": "Jen",
+	short := map[string]string{"James": "Jim", "Olivia": "Liv", "Maximilian": "Max", "Katherine": "Kate", "Jennifer": "Jen",
 		"Michael": "Mike", "Robert": "Bob", "Patricia": "Pat", "Daniel": "Dan", "Gabriel": "Gabe", "Elodie": "Lodie"}
 	if s, ok := short[first]; ok {
 		return s
