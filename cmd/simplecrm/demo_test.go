@@ -26,8 +26,8 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(page, `id="sync-mobile"`) {
 			t.Fatal("the demo's contacts page has no Sync Mobile button")
 		}
-		if got := d.googleContacts(t, "alice@example.com"); got != 7 {
-			t.Errorf("alice has %d Google contacts, want 7", got)
+		if got := d.googleContacts(t, "alice@example.com"); got != demoAliceGoogle {
+			t.Errorf("alice has %d Google contacts, want %d", got, demoAliceGoogle)
 		}
 		dir := d.stop(t)
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"simplecrm/internal/googleemu"
+	"simplecrm/internal/store"
 )
 
 // The default addresses: fixed ones that the README can name, replaced by
@@ -104,11 +106,27 @@ func (a *App) runDemo(ctx context.Context, o demoOptions, dir string) error {
 	if err := finishDemoSeeding(dir); err != nil {
 		return err
 	}
-	l, err := a.listenDemo(ctx, o, dir, cfg, emu)
+	l, err := a.listenDemo(o, dir, cfg, emu)
 	if err != nil {
 		return err
 	}
-	return a.runServer(ctx, cfg, db, l, log)
+	return a.serveDemo(ctx, cfg, db, l, log)
+}
+
+// serveDemo runs the server until ctx is cancelled, saying when it stops
+// that a second Ctrl-C forces it: cmd/simplecrm stops catching the signal
+// once the first has come, and a running sync may hold the stop up to 30 s.
+func (a *App) serveDemo(ctx context.Context, cfg *Config, db *store.DB, l net.Listener, log *slog.Logger) error {
+	said := make(chan struct{})
+	stopSaying := context.AfterFunc(ctx, func() {
+		fmt.Fprintln(a.Stdout, "Stopping… (press Ctrl-C again to force)")
+		close(said)
+	})
+	err := a.runServer(ctx, cfg, db, l, log)
+	if !stopSaying() {
+		<-said // before the last line
+	}
+	return err
 }
 
 // demoConfig is serve's configuration — its defaults and the SIMPLECRM_*
@@ -126,7 +144,7 @@ func (a *App) demoConfig(dir string) *Config {
 
 // listenDemo listens, points the configuration at the emulator and prints
 // the banner.
-func (a *App) listenDemo(ctx context.Context, o demoOptions, dir string, cfg *Config, emu *googleemu.Server) (net.Listener, error) {
+func (a *App) listenDemo(o demoOptions, dir string, cfg *Config, emu *googleemu.Server) (net.Listener, error) {
 	l, err := listenFallback(o.addr, demoCRMAddr)
 	if err != nil {
 		return nil, err
@@ -141,11 +159,6 @@ func (a *App) listenDemo(ctx context.Context, o demoOptions, dir string, cfg *Co
 		return nil, err
 	}
 	printDemoBanner(a.Stdout, cfg.BaseURL, emu.URL, dir, o.keep != "")
-	go func() {
-		<-ctx.Done()
-		// cmd/simplecrm stops catching the signal once it has arrived.
-		fmt.Fprintln(a.Stdout, "Stopping… (press Ctrl-C again to force)")
-	}()
 	return l, nil
 }
 
