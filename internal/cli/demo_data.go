@@ -46,7 +46,7 @@ type demoAccount struct {
 var demoAccounts = []demoAccount{
 	{
 		email: "alice@example.com", name: "Alice Martin",
-		matches: []int{0, 1, 2}, conflict: 3,
+		matches: []int{0, 1, 2}, conflict: 3, // Maximilian Schulz, "Max" on the phone
 		business: []*people.Person{
 			demoPerson("Marie", "Curie", "marie.curie@example.org", "+33 6 12 34 56 78", "Institut du Radium", "Director", "+33 1 43 29 12 34"),
 			demoPerson("Katherine", "Johnson", "katherine@example.org", "+1 202 555 0175", "NASA", "Research Mathematician", "+1 757 555 0100"),
@@ -55,7 +55,7 @@ var demoAccounts = []demoAccount{
 	},
 	{
 		email: "bob@example.com", name: "Bob Dupont",
-		matches: []int{4, 5}, conflict: 43,
+		matches: []int{4, 5}, conflict: 43, // James Smith, "Jim" on the phone
 		business: []*people.Person{
 			demoPerson("Alan", "Turing", "alan.turing@example.org", "+44 7700 900123", "Bletchley Park", "Cryptanalyst", "+44 1908 640404"),
 		},
