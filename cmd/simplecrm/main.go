@@ -13,6 +13,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal asks for a graceful stop, which may wait for
+		// running syncs; the next one kills at once, as a signal does.
+		<-ctx.Done()
+		stop()
+	}()
 	code := cli.NewApp().Main(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)

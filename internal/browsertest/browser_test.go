@@ -150,8 +150,16 @@ func (b *browser) fatalf(format string, args ...any) {
 }
 
 // screenshot saves the page as PNG and HTML into the test's screenshot
-// directory (kept after the test) and says where.
+// directory (kept after the test) and says where. Before any page has
+// loaded there is nothing to see: it says so instead of saving a blank PNG.
 func (b *browser) screenshot(name string) string {
+	// A fresh timeout: the failed step may have used up its own.
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	url, _ := chromedp.Run(ctx, chromedp.Location())
+	if url == "" || url == "about:blank" {
+		return "no screenshot: the browser had not loaded any page yet"
+	}
 	if b.shots == "" {
 		dir, err := os.MkdirTemp("", "simplecrm-browsertest-"+safeName(b.t.Name())+"-")
 		if err != nil {
@@ -161,10 +169,6 @@ func (b *browser) screenshot(name string) string {
 	}
 	b.n++
 	base := filepath.Join(b.shots, fmt.Sprintf("%02d-%s", b.n, name))
-	// A fresh timeout: the failed step may have used up its own.
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	url, _ := chromedp.Run(ctx, chromedp.Location())
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return fmt.Sprintf("no screenshot of %s: %v", url, err)
@@ -178,14 +182,17 @@ func (b *browser) screenshot(name string) string {
 	return fmt.Sprintf("screenshot of %s: %s.png (and .html) in %s", url, filepath.Base(base), b.shots)
 }
 
-// readmeShot writes the visible part of the page to docs/screenshots when
-// the tests run with -update-screenshots: the README shows the real thing.
+// readmeShot writes the whole page to docs/screenshots when the tests run
+// with -update-screenshots: the README shows the real thing. Dates and
+// durations are hidden first, so that an unchanged page gives the same
+// image on every run and the committed PNGs change only with the UI.
 func (b *browser) readmeShot(name string) {
 	b.t.Helper()
 	if !*updateScreenshots {
 		return
 	}
-	png := run(b, "screenshot for the README", chromedp.CaptureScreenshot())
+	run(b, "hide dates and durations", chromedp.Evaluate[bool](hideVolatileJS))
+	png := run(b, "screenshot for the README", chromedp.FullScreenshot(100))
 	dir := filepath.Join("..", "..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
@@ -195,6 +202,29 @@ func (b *browser) readmeShot(name string) {
 	}
 }
 
+// hideVolatileJS hides what differs from run to run: the run's dates and
+// duration, a contact's created and updated dates (each with its label).
+const hideVolatileJS = `(() => {
+  document.querySelectorAll("#run-info, #duration, #show-created, #show-updated").forEach(el => {
+    el.style.display = "none";
+    const label = el.previousElementSibling;
+    if (el.tagName === "DD" && label && label.tagName === "DT") label.style.display = "none";
+  });
+  return true;
+})()`
+
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+// TestScreenshotBeforeAnyPage: a test that fails before the browser has
+// loaded a page gets a sentence saying so, not a blank PNG to open.
+func TestScreenshotBeforeAnyPage(t *testing.T) {
+	b := newBrowser(t, 390, 844)
+	if got := b.screenshot("failure"); !strings.Contains(got, "had not loaded any page") {
+		t.Errorf("screenshot of a blank tab: %q, want it to say no page had loaded", got)
+	}
+	if b.shots != "" {
+		t.Errorf("a screenshot directory %s was made for nothing", b.shots)
+	}
+}

@@ -143,17 +143,19 @@ func (b *browser) chooseGoogleAccount(email, shot string) {
 	if shot != "" {
 		b.readmeShot(shot)
 	}
-	allow := `button[name="action"][value="allow"]`
 	b.do("choose "+email+" in Google's account chooser",
 		chromedp.Click(chromedp.CSS(chooserButton(email))),
-		chromedp.WaitVisible(chromedp.CSS(allow)),
+		chromedp.WaitVisible(chromedp.CSS(allowButton)),
 	)
 	b.wantText("h1", "wants access to your Google Account")
 	b.do("allow access on Google's consent page",
-		chromedp.Click(chromedp.CSS(allow)),
-		chromedp.WaitNotPresent(chromedp.CSS(allow)),
+		chromedp.Click(chromedp.CSS(allowButton)),
+		chromedp.WaitNotPresent(chromedp.CSS(allowButton)),
 	)
 }
+
+// allowButton is the consent page's Allow.
+const allowButton = `button[name="action"][value="allow"]`
 
 // chooserButton selects the account's button in the emulator's chooser.
 func chooserButton(email string) string {

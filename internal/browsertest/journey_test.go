@@ -1,9 +1,12 @@
 package browsertest
 
 import (
+	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -19,15 +22,18 @@ func TestSyncMobileJourney(t *testing.T) {
 	b.login(d)
 	alice := d.Accounts[0]
 
-	// Slow Google down so that the live progress is on screen for a while.
-	d.setLatency(t, 300)
+	// Slow Google down so that the live progress is on screen for a while:
+	// the progress stream reads the run every 500 ms, and the first sync
+	// makes only a few calls (batches of up to 200 contacts).
+	d.setLatency(t, 600)
 	b.do("click Sync Mobile", chromedp.Click(chromedp.ID("sync-mobile")))
 	b.chooseGoogleAccount(alice, "1-google-account-chooser")
-	b.do("watch the progress", chromedp.WaitVisible(chromedp.ID("run-progress")))
+	b.do("see the progress", chromedp.WaitVisible(chromedp.ID("run-progress")))
 	if u := b.location(); !strings.HasPrefix(u, d.CRM+"/google/runs/") {
 		b.fatalf("after consent the browser is on %s, want the run page", u)
 	}
 	b.wantText("#flash", "Connected "+alice)
+	b.watchProgress()
 	b.waitRunEnd()
 	d.setLatency(t, 0)
 	// The demo's story (internal/cli/demo_data.go): 50 CRM contacts, 4 of
@@ -39,6 +45,7 @@ func TestSyncMobileJourney(t *testing.T) {
 	}
 	b.wantText(`#run-events li[data-kind="conflict"]`, "Conflict")
 	b.readmeShot("2-sync-finished")
+	firstRun := b.location()
 
 	// A CRM contact, as the CRM shows it.
 	b.do("open a contact",
@@ -96,4 +103,39 @@ func TestSyncMobileJourney(t *testing.T) {
 	}
 	b.wantText("#show-note", "Google contact", "Title: Head of Phones")
 	b.readmeShot("3-contact-note")
+
+	// The same end message on a phone, for the README.
+	if *updateScreenshots {
+		b.do("open the first run on a phone",
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
+			chromedp.Navigate(firstRun),
+			chromedp.WaitVisible(chromedp.ID("end-message")),
+		)
+		b.readmeShot("4-phone-sync-finished")
+	}
+}
+
+// watchProgress reads the run page's progress bar until the page reloads
+// for the end message, and fails unless the bar moved forward meanwhile:
+// the live updates (server-sent events) reach the page.
+func (b *browser) watchProgress() {
+	b.t.Helper()
+	run(b, "mark the page", chromedp.Evaluate[bool](`window.notReloaded = true`))
+	var seen []float64
+	for end := time.Now().Add(stepTimeout); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
+			`window.notReloaded && document.getElementById("run-progress") ? document.getElementById("run-progress").value : -1`))
+		cancel()
+		if err != nil || v < 0 {
+			break // reloading, or reloaded: the run ended
+		}
+		if len(seen) == 0 || v != seen[len(seen)-1] {
+			seen = append(seen, v)
+		}
+	}
+	if len(seen) < 2 || !slices.IsSorted(seen) {
+		b.fatalf("before the end message the progress bar showed %v, want it to move forward live", seen)
+	}
+	b.t.Logf("progress seen live: %v", seen)
 }

@@ -67,9 +67,6 @@ func (c *Config) resolve() error {
 		return err
 	}
 	c.SyncInterval = d
-	if c.syncLease == "" { // a Config made in code (the demo)
-		c.syncLease = jobs.DefaultLeaseTTL.String()
-	}
 	if c.SyncLease, err = time.ParseDuration(c.syncLease); err != nil || c.SyncLease < time.Second {
 		return fmt.Errorf("SIMPLECRM_SYNC_LEASE %q must be a duration of at least 1s, such as 30s", c.syncLease)
 	}

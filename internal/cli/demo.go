@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,11 +14,21 @@ import (
 	"time"
 
 	"simplecrm/internal/googleemu"
+	"simplecrm/internal/store"
 )
 
-// The emulator's addresses: a fixed default that the README can name, and
-// any free port when it is taken (a second demo, a running emulator).
-const demoGoogleAddr = "127.0.0.1:8090"
+// The default addresses: fixed ones that the README can name, replaced by
+// any free port when they are taken (a second demo, a running server).
+const (
+	demoCRMAddr    = "127.0.0.1:8080"
+	demoGoogleAddr = "127.0.0.1:8090"
+)
+
+// demoOptions are the demo command's flags.
+type demoOptions struct {
+	keep, addr, googleAddr string
+	verbose                bool
+}
 
 // demo runs the product on a throwaway SQLite database filled with sample
 // data, beside the built-in Google emulator with two sample Google accounts,
@@ -24,14 +36,15 @@ const demoGoogleAddr = "127.0.0.1:8090"
 // command and nothing installed.
 func (a *App) demo(ctx context.Context, args []string) error {
 	fs := a.newFlags("demo")
-	keep := fs.String("keep", "", "keep the demo data (CRM database and Google emulator) in this directory between runs")
-	addr := fs.String("addr", a.Getenv("SIMPLECRM_ADDR"), "listen address (default 127.0.0.1:8080, or a free port if taken)")
-	googleAddr := fs.String("google-addr", "", "Google emulator listen address (default "+demoGoogleAddr+", or a free port if taken)")
-	verbose := fs.Bool("verbose", false, "log every request and job (by default only warnings and errors)")
+	var o demoOptions
+	fs.StringVar(&o.keep, "keep", "", "keep the demo data (CRM database and Google emulator) in this directory between runs")
+	fs.StringVar(&o.addr, "addr", a.Getenv("SIMPLECRM_ADDR"), "listen address (default "+demoCRMAddr+", or a free port if taken)")
+	fs.StringVar(&o.googleAddr, "google-addr", "", "Google emulator listen address (default "+demoGoogleAddr+", or a free port if taken)")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every request and job (by default only warnings and errors)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir := *keep
+	dir := o.keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "simplecrm-demo-")
 		if err != nil {
@@ -42,23 +55,43 @@ func (a *App) demo(ctx context.Context, args []string) error {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
+	err := a.runDemo(ctx, o, dir)
+	if ctx.Err() != nil {
+		// Ctrl-C, even during start-up, is how a demo ends: whatever it
+		// interrupted (loading the sample data) is redone on the next run.
+		err = nil
+	}
+	fmt.Fprintln(a.Stdout, "Simple CRM demo stopped.")
+	return err
+}
 
+// runDemo loads the sample data when dir has none yet, starts the Google
+// emulator and serves until ctx is cancelled.
+func (a *App) runDemo(ctx context.Context, o demoOptions, dir string) error {
 	// The demo's terminal is for the banner; the request log would bury it.
 	log := a.quietLogger()
-	if *verbose {
+	if o.verbose {
 		log = a.logger()
 	}
-	cfg := &Config{DB: "sqlite:" + filepath.Join(dir, "simplecrm.db"), syncInterval: "15m"}
+	fresh, err := startDemoSeeding(dir)
+	if err != nil {
+		return err
+	}
+	if fresh {
+		fmt.Fprintln(a.Stdout, "Loading the sample data…")
+	}
+	cfg := a.demoConfig(dir)
 	db, err := openMigrated(ctx, cfg.DB, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := seedDemo(ctx, db.Services()); err != nil {
-		return fmt.Errorf("demo data: %w", err)
+	if fresh {
+		if err := seedDemo(ctx, db.Services()); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
 	}
-
-	emu, err := startDemoGoogle(*googleAddr, *keep != "", dir)
+	emu, err := startDemoGoogle(o.googleAddr, o.keep != "", dir, fresh)
 	if err != nil {
 		return err
 	}
@@ -70,32 +103,69 @@ func (a *App) demo(ctx context.Context, args []string) error {
 			log.Error("demo: google emulator shutdown", "err", err)
 		}
 	}()
-
-	l, err := listenFallback(*addr, "127.0.0.1:8080")
+	if err := finishDemoSeeding(dir); err != nil {
+		return err
+	}
+	l, err := a.listenDemo(o, dir, cfg, emu)
 	if err != nil {
 		return err
 	}
-	cfg.Addr = l.Addr().String()
+	return a.serveDemo(ctx, cfg, db, l, log)
+}
+
+// serveDemo runs the server until ctx is cancelled, saying when it stops
+// that a second Ctrl-C forces it: cmd/simplecrm stops catching the signal
+// once the first has come, and a running sync may hold the stop up to 30 s.
+func (a *App) serveDemo(ctx context.Context, cfg *Config, db *store.DB, l net.Listener, log *slog.Logger) error {
+	said := make(chan struct{})
+	stopSaying := context.AfterFunc(ctx, func() {
+		fmt.Fprintln(a.Stdout, "Stopping… (press Ctrl-C again to force)")
+		close(said)
+	})
+	err := a.runServer(ctx, cfg, db, l, log)
+	if !stopSaying() {
+		<-said // before the last line
+	}
+	return err
+}
+
+// demoConfig is serve's configuration — its defaults and the SIMPLECRM_*
+// environment — with what the demo owns overridden: its database and key in
+// dir, the emulator as Google, and the base URL derived from the address it
+// ends up listening on. The sync interval and lease stay as serve has them.
+func (a *App) demoConfig(dir string) *Config {
+	cfg := a.configFlags(flag.NewFlagSet("demo", flag.ContinueOnError))
+	cfg.DB = "sqlite:" + filepath.Join(dir, "simplecrm.db")
+	cfg.BaseURL, cfg.SecretKey = "", ""
 	// Any client id and secret are accepted by the emulator.
 	cfg.GoogleClient, cfg.GoogleSecret = "demo", "demo"
+	return cfg
+}
+
+// listenDemo listens, points the configuration at the emulator and prints
+// the banner.
+func (a *App) listenDemo(o demoOptions, dir string, cfg *Config, emu *googleemu.Server) (net.Listener, error) {
+	l, err := listenFallback(o.addr, demoCRMAddr)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Addr = l.Addr().String()
 	cfg.GoogleAuthURL = emu.URL + "/o/oauth2/v2/auth"
 	cfg.GoogleToken = emu.URL + "/token"
 	cfg.GoogleRevoke = emu.URL + "/revoke"
 	cfg.GoogleAPI = emu.APIURL()
 	if err := cfg.resolve(); err != nil {
 		l.Close()
-		return err
+		return nil, err
 	}
-	printDemoBanner(a.Stdout, cfg.BaseURL, emu.URL, dir, *keep != "")
-	err = a.runServer(ctx, cfg, db, l, log)
-	fmt.Fprintln(a.Stdout, "Simple CRM demo stopped.")
-	return err
+	printDemoBanner(a.Stdout, cfg.BaseURL, emu.URL, dir, o.keep != "")
+	return l, nil
 }
 
-// startDemoGoogle starts the Google emulator with the demo's accounts. With
-// --keep its state lives in DIR like the CRM's, so a connected account
-// still works on the next run.
-func startDemoGoogle(addr string, keep bool, dir string) (*googleemu.Server, error) {
+// startDemoGoogle starts the Google emulator, with the demo's accounts and
+// contacts when fresh. With --keep its state lives in DIR like the CRM's, so
+// a connected account still works on the next run.
+func startDemoGoogle(addr string, keep bool, dir string, fresh bool) (*googleemu.Server, error) {
 	opts := googleemu.Options{}
 	if keep {
 		opts.DataFile = filepath.Join(dir, "google-emulator.json")
@@ -110,8 +180,10 @@ func startDemoGoogle(addr string, keep bool, dir string) (*googleemu.Server, err
 	if err != nil {
 		return nil, fmt.Errorf("google emulator: %w", err)
 	}
-	if err := seedGoogle(emu.Emulator); err != nil {
-		return nil, errors.Join(fmt.Errorf("google emulator data: %w", err), emu.Close())
+	if fresh {
+		if err := seedGoogle(emu.Emulator); err != nil {
+			return nil, errors.Join(fmt.Errorf("google emulator data: %w", err), emu.Close())
+		}
 	}
 	return emu, nil
 }

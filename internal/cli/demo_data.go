@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	people "google.golang.org/api/people/v1"
 
@@ -43,7 +46,7 @@ type demoAccount struct {
 var demoAccounts = []demoAccount{
 	{
 		email: "alice@example.com", name: "Alice Martin",
-		matches: []int{0, 1, 2}, conflict: 3,
+		matches: []int{0, 1, 2}, conflict: 3, // Maximilian Schulz, "Max" on the phone
 		business: []*people.Person{
 			demoPerson("Marie", "Curie", "marie.curie@example.org", "+33 6 12 34 56 78", "Institut du Radium", "Director", "+33 1 43 29 12 34"),
 			demoPerson("Katherine", "Johnson", "katherine@example.org", "+1 202 555 0175", "NASA", "Research Mathematician", "+1 757 555 0100"),
@@ -52,7 +55,7 @@ var demoAccounts = []demoAccount{
 	},
 	{
 		email: "bob@example.com", name: "Bob Dupont",
-		matches: []int{4, 5}, conflict: 6,
+		matches: []int{4, 5}, conflict: 43, // James Smith, "Jim" on the phone
 		business: []*people.Person{
 			demoPerson("Alan", "Turing", "alan.turing@example.org", "+44 7700 900123", "Bletchley Park", "Cryptanalyst", "+44 1908 640404"),
 		},
@@ -63,33 +66,12 @@ var demoAccounts = []demoAccount{
 // demoContacts returns the dozen sample companies and the ~50 contacts
 // working for them, the same on every run.
 func demoContacts() ([]crm.Company, []crm.Contact) {
-	g := sample.New(2026)
-	var companies []crm.Company
-	seen := map[string]bool{}
-	for len(companies) < 12 {
-		co := g.Company()
-		if seen[co.Name] {
-			continue
-		}
-		seen[co.Name] = true
-		companies = append(companies, co)
-	}
-	contacts := make([]crm.Contact, 50)
-	for i := range contacts {
-		contacts[i] = g.Contact(companies[i%len(companies)].Name)
-	}
-	return companies, contacts
+	return sample.New(2026).Directory(12, 50)
 }
 
 // seedDemo creates the demo organization, its admin and the sample
-// companies and contacts. It does nothing when the admin exists, so a kept
-// demo directory is reused as it is.
+// companies and contacts, in an empty database.
 func seedDemo(ctx context.Context, svc crm.Services) error {
-	if _, err := svc.Users.FindUserByEmail(ctx, demoEmail); err == nil {
-		return nil
-	} else if crm.ErrorCode(err) != crm.ENOTFOUND {
-		return err
-	}
 	admin, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
 	if err != nil {
 		return err
@@ -110,8 +92,44 @@ func seedDemo(ctx context.Context, svc crm.Services) error {
 	return nil
 }
 
+// Loading the sample data is complete or nothing: a marker file stands in
+// the demo directory from before the database is created until both sides'
+// data is written. A run that finds it (the last one was interrupted while
+// loading: Ctrl-C, a crash) deletes the demo's files and loads again.
+const demoSeedingMarker = "loading-sample-data"
+
+// demoFiles are the files of a demo directory: the CRM's database (with
+// SQLite's WAL files and the token key beside it) and the emulator's state.
+var demoFiles = []string{"simplecrm.db", "simplecrm.db-wal", "simplecrm.db-shm", "simplecrm.db.key", "google-emulator.json"}
+
+// startDemoSeeding tells whether dir needs the sample data; if so it clears
+// what an interrupted run left there and puts the marker down.
+func startDemoSeeding(dir string) (fresh bool, err error) {
+	_, markerErr := os.Stat(filepath.Join(dir, demoSeedingMarker))
+	if _, err := os.Stat(filepath.Join(dir, "simplecrm.db")); err == nil && errors.Is(markerErr, os.ErrNotExist) {
+		return false, nil // loaded by an earlier run, maybe used since: keep it
+	}
+	for _, f := range demoFiles {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return false, fmt.Errorf("demo directory: %w", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, demoSeedingMarker), nil, 0o600); err != nil {
+		return false, fmt.Errorf("demo directory: %w", err)
+	}
+	return true, nil
+}
+
+// finishDemoSeeding removes the marker once both sides hold the sample data.
+func finishDemoSeeding(dir string) error {
+	if err := os.Remove(filepath.Join(dir, demoSeedingMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	return nil
+}
+
 // seedGoogle adds the sample accounts to the emulator and fills the groups
-// of those that have no contacts yet (a kept emulator file is left as it is).
+// of those that have no contacts yet.
 func seedGoogle(emu *googleemu.Emulator) error {
 	_, contacts := demoContacts()
 	for _, a := range demoAccounts {
@@ -163,7 +181,7 @@ func demoPerson(given, family, email, mobile, company, title, workPhone string) 
 // nickname is how the conflicting contact was renamed on the phone: a
 // short form when the sample name has a usual one, else the initial.
 func nickname(first string) string {
-	short := map[string]string{"Olivia": "Liv", "Maximilian": "Max", "Katherine": "Kate", "Jennifer": "Jen",
+	short := map[string]string{"James": "Jim", "Olivia": "Liv", "Maximilian": "Max", "Katherine": "Kate", "Jennifer": "Jen",
 		"Michael": "Mike", "Robert": "Bob", "Patricia": "Pat", "Daniel": "Dan", "Gabriel": "Gabe", "Elodie": "Lodie"}
 	if s, ok := short[first]; ok {
 		return s

@@ -58,6 +58,54 @@ func (v runView) Duration() string {
 	return humanDuration(end.Sub(*v.StartedAt))
 }
 
+// StartedBy says in words what started the run; Trigger is the stored value.
+func (v runView) StartedBy() string {
+	switch v.Trigger {
+	case "manual":
+		return "Sync Mobile button"
+	case "connect":
+		return "Connecting the account"
+	case "periodic":
+		return "Automatic sync"
+	case "api":
+		return "REST API"
+	case "cli":
+		return "Command line"
+	}
+	return v.Trigger
+}
+
+// eventView is a run's event with the name of the contact it is about, so
+// that its link reads "Jim Smith", not "contact".
+type eventView struct {
+	*crm.SyncEvent
+	ContactName string
+}
+
+// namedEvents looks up the names of the events' contacts, once each. A
+// contact deleted for good since keeps the generic word.
+func (h *handler) namedEvents(r *http.Request, u *crm.User, list []*crm.SyncEvent) ([]eventView, error) {
+	names := map[int64]string{0: ""}
+	out := make([]eventView, len(list))
+	for i, e := range list {
+		name, ok := names[e.ContactID]
+		if !ok {
+			c, err := h.svc.Contacts.FindContact(r.Context(), u.OrgID, e.ContactID)
+			switch {
+			case err == nil:
+				name = c.Name()
+			case crm.ErrorCode(err) == crm.ENOTFOUND:
+				name = "contact"
+			default:
+				return nil, err
+			}
+			names[e.ContactID] = name
+		}
+		out[i] = eventView{SyncEvent: e, ContactName: name}
+	}
+	return out, nil
+}
+
 // progress is what the stream sends: enough to draw the bar and to know
 // when to show the end message.
 type progress struct {
@@ -76,7 +124,11 @@ func (h *handler) showRun(w http.ResponseWriter, r *http.Request, u *crm.User) e
 	if err != nil {
 		return err
 	}
-	events, err := h.svc.SyncRuns.ListSyncEvents(r.Context(), v.ID, maxRunEvents)
+	list, err := h.svc.SyncRuns.ListSyncEvents(r.Context(), v.ID, maxRunEvents)
+	if err != nil {
+		return err
+	}
+	events, err := h.namedEvents(r, u, list)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,8 @@ func TestSyncMobileJourney(t *testing.T) {
 	}
 
 	// The finished run renders its end message on the server.
-	p := c.get("/google/runs/"+itoa(runID)).want(http.StatusOK, `id="end-message"`, "Sync finished", `id="duration"`)
+	p := c.get("/google/runs/"+itoa(runID)).want(http.StatusOK, `id="end-message"`, "Sync finished", `id="duration"`,
+		`id="started-by">Connecting the account<`) // words, not the stored "connect"
 	for id, want := range map[string]string{"crm-created": "1", "google-created": "1", "crm-deleted": "0", "conflicts": "0"} {
 		if !strings.Contains(p.Body, `id="`+id+`">`+want+`<`) {
 			t.Errorf("end message: %s is not %s\n%s", id, want, excerpt(p.Body))
@@ -78,7 +79,7 @@ func TestSyncMobileJourney(t *testing.T) {
 	c.get("/google/accounts").want(http.StatusOK, gmail, "SimpleCRM", "Contacts you own", "succeeded",
 		`action="/google/accounts/`)
 	h := c.get("/google/history").want(http.StatusOK, `href="/google/runs/`+itoa(runID)+`"`,
-		`href="/google/runs/`+itoa(again.id())+`"`, "connect", "manual")
+		`href="/google/runs/`+itoa(again.id())+`"`, "Connecting the account", "Sync Mobile button")
 	if strings.Index(h.Body, "/google/runs/"+itoa(again.id())) > strings.Index(h.Body, "/google/runs/"+itoa(runID)+`"`) {
 		t.Error("history is not newest first")
 	}
