@@ -2,9 +2,14 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"simplecrm/internal/server"
 )
 
 // TestContactErrors feeds the contact routes bad input of every kind: each
@@ -107,16 +112,28 @@ func TestBodyLimit(t *testing.T) {
 	_, c := a.mustUser(t, "Acme", "ann@acme.test")
 	ct := c.mustContact(map[string]any{"first_name": "Ann"})
 	huge := `{"first_name":"A","note":"` + strings.Repeat("x", 1<<20) + `"}`
-	for _, p := range []string{"POST /api/v1/contacts", "POST /api/v1/companies", fmt.Sprintf("PATCH /api/v1/contacts/%d", ct.ID)} {
-		method, route, _ := strings.Cut(p, " ")
-		r := c.do(method, route, huge)
-		if r.status != http.StatusRequestEntityTooLarge || r.errorOf(t).Error.Code != "too_large" {
-			t.Errorf("%s: status %d: %.200s", p, r.status, r.body)
+	// The API on its own, and mounted in the product's server, which refuses
+	// a body announced as too large before the API sees it: both answer the
+	// API's JSON error, with and without a Content-Length.
+	srv := httptest.NewServer(server.New(server.Config{Services: a.svc, DB: a.db,
+		Logger: slog.New(slog.NewTextHandler(a.log, nil))}).Handler())
+	t.Cleanup(srv.Close)
+	viaServer := *c
+	viaServer.base = srv.URL
+	for name, cl := range map[string]*client{"api": c, "server": &viaServer} {
+		for _, p := range []string{"POST /api/v1/contacts", "POST /api/v1/companies", fmt.Sprintf("PATCH /api/v1/contacts/%d", ct.ID)} {
+			method, route, _ := strings.Cut(p, " ")
+			for _, body := range []any{huge, io.MultiReader(strings.NewReader(huge))} {
+				r := cl.do(method, route, body)
+				if r.status != http.StatusRequestEntityTooLarge || r.errorOf(t).Error.Code != "too_large" {
+					t.Errorf("%s: %s (%T): status %d: %.200s", name, p, body, r.status, r.body)
+				}
+			}
 		}
 	}
 	// Just under the limit is read (and then refused by validation: too long a note).
 	under := `{"first_name":"A","note":"` + strings.Repeat("x", 1<<20-40) + `"}`
-	if r := c.do("POST", "/api/v1/contacts", under); r.status != http.StatusUnprocessableEntity {
+	if r := viaServer.do("POST", "/api/v1/contacts", under); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("body under the limit: status %d: %.200s", r.status, r.body)
 	}
 }
