@@ -34,7 +34,8 @@ func TestContactErrors(t *testing.T) {
 		{"long note", "POST", "/contacts", `{"first_name":"A","note":"` + strings.Repeat("n", 20001) + `"}`, 422, "invalid", "note"},
 		{"bad phone", "POST", "/contacts", `{"first_name":"A","home_phone":"abc"}`, 422, "invalid", "home_phone"},
 		{"bad work email", "POST", "/contacts", `{"first_name":"A","employments":[{"company_name":"X","work_email":"nope"}]}`, 422, "invalid", "employments.0.work_email"},
-		{"employment without company", "POST", "/contacts", `{"first_name":"A","employments":[{"function":"CTO"}]}`, 422, "invalid", "employments.0.company_name"},
+		{"employment without company", "POST", "/contacts", `{"first_name":"A","employments":[{"function":"CTO"}]}`, 422, "invalid", "employments.0.company_id"},
+		{"employment with company 0", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":0}]}`, 422, "invalid", "employments.0.company_id"},
 		{"two primaries", "POST", "/contacts", `{"first_name":"A","employments":[{"company_name":"X","primary":true},{"company_name":"Y","primary":true}]}`, 422, "invalid", "employments.1.primary"},
 		{"same company twice", "PATCH", patch, fmt.Sprintf(`{"employments":[{"company_id":%d},{"company_id":%d}]}`, globex.ID, globex.ID), 422, "invalid", "employments.1.company_name"},
 		{"patch clears every name", "PATCH", patch, `{"first_name":null}`, 422, "invalid", "last_name"},
@@ -94,6 +95,15 @@ func TestContactErrors(t *testing.T) {
 		if got := c.do("POST", "/api/v1/contacts", body).errorOf(t).Error.Message; got != want {
 			t.Errorf("%s: message %q, want %q", body, got, want)
 		}
+	}
+
+	// Messages say what to do, in the API's words.
+	if got := c.do("POST", "/api/v1/contacts", `{"first_name":"A","employments":[{"company_id":0}]}`).errorOf(t).
+		Error.Fields["employments.0.company_id"]; got != "Give company_id or company_name." {
+		t.Errorf("employment with company 0: message %q", got)
+	}
+	if got := c.do("GET", "/api/v1/contacts?cursor=not-a-cursor", nil).errorOf(t).Error.Message; !strings.HasPrefix(got, "The cursor is not valid. Use the next_cursor") {
+		t.Errorf("bad cursor: message %q", got)
 	}
 
 	// None of the refused patches changed the contact.

@@ -107,12 +107,17 @@ func TestAPITokens(t *testing.T) {
 		if err != nil || !strings.HasPrefix(secret, "scrm_") || tok.Name != "laptop" || tok.OrgID != e.org.ID || tok.UserID != e.user.ID {
 			t.Fatalf("CreateAPIToken: %+v %q %v", tok, secret, err)
 		}
-		_, s2, _ := e.db.CreateAPIToken(ctx, e.user.ID, "")
+		_, s2, _ := e.db.CreateAPIToken(ctx, e.user.ID, "script")
 		if s2 == secret {
 			t.Fatal("two tokens with one secret")
 		}
+		// A token needs a name, as in the web UI: it is all that tells tokens apart.
+		for _, blank := range []string{"", "  \t"} {
+			_, _, err := e.db.CreateAPIToken(ctx, e.user.ID, blank)
+			wantField(t, err, "name")
+		}
 		list, err := e.db.ListAPITokens(ctx, e.user.ID)
-		if err != nil || len(list) != 2 || list[0].ID != tok.ID || list[0].LastUsedAt != nil || list[1].Name != "API token" {
+		if err != nil || len(list) != 2 || list[0].ID != tok.ID || list[0].LastUsedAt != nil || list[1].Name != "script" {
 			t.Fatalf("ListAPITokens: %+v, %v", list, err)
 		}
 
