@@ -28,7 +28,7 @@ func (a *App) demo(ctx context.Context, args []string) error {
 	addr := fs.String("addr", a.Getenv("SIMPLECRM_ADDR"), "listen address (default 127.0.0.1:8080, or a free port if taken)")
 	googleAddr := fs.String("google-addr", "", "Google emulator listen address (default "+demoGoogleAddr+", or a free port if taken)")
 	verbose := fs.Bool("verbose", false, "log every request and job (by default only warnings and errors)")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	dir := *keep

@@ -90,7 +90,7 @@ func seedDemo(ctx context.Context, svc crm.Services) error {
 	} else if crm.ErrorCode(err) != crm.ENOTFOUND {
 		return err
 	}
-	admin, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
+	admin, _, _, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
 	if err != nil {
 		return err
 	}
