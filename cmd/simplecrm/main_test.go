@@ -143,7 +143,8 @@ func mustServeAt(t *testing.T, env []string, addr string) string {
 
 // TestOperatorJourney is the "done when" of the CRM core: through the real
 // binary, add a user, create a token, use the REST API for companies and
-// contacts (create, read, update, trash, restore), and see the data in the UI.
+// contacts (create, read, update, trash, restore, delete a company), and see
+// the data in the UI.
 func TestOperatorJourney(t *testing.T) {
 	engines := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "crm.db") },
@@ -202,6 +203,7 @@ func TestOperatorJourney(t *testing.T) {
 					t.Errorf("contact page lacks %q", want)
 				}
 			}
+			deleteCompany(t, c, base, fmt.Sprint(co["id"]), id)
 			for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 				resp, err := http.Get(base + path)
 				if err != nil || resp.StatusCode != 200 {
@@ -210,6 +212,38 @@ func TestOperatorJourney(t *testing.T) {
 				resp.Body.Close()
 			}
 		})
+	}
+}
+
+// deleteCompany checks the UI's companies list, then deletes the company
+// (Zoé's primary employer) through the API: it leaves the API and the UI,
+// and Zoé stays, with her other employment now primary.
+func deleteCompany(t *testing.T, c apiClient, base, companyID, contactID string) {
+	t.Helper()
+	c.do("POST", "/api/v1/companies", `{"name":"Flour Mill"}`, 201, nil)
+	var ct map[string]any
+	c.do("PATCH", "/api/v1/contacts/"+contactID, fmt.Sprintf(`{"employments":[{"company_id":%s,"function":"Baker","primary":true},
+		{"company_name":"Flour Mill","function":"Adviser"}]}`, companyID), 200, &ct)
+	before := ct["updated_at"]
+	list := html.UnescapeString(mustLoginAndGet(t, base, "ann@acme.example", "s3cret-passw0rd", "/companies"))
+	for _, want := range []string{"Blue Bakery & Co", "Flour Mill"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("companies page lacks %q", want)
+		}
+	}
+
+	c.do("DELETE", "/api/v1/companies/"+companyID, "", 204, nil)
+	c.do("GET", "/api/v1/companies/"+companyID, "", 404, nil)
+	c.do("DELETE", "/api/v1/companies/"+companyID, "", 404, nil)
+	list = html.UnescapeString(mustLoginAndGet(t, base, "ann@acme.example", "s3cret-passw0rd", "/companies"))
+	if strings.Contains(list, "Blue Bakery") || !strings.Contains(list, "Flour Mill") {
+		t.Errorf("companies page after the delete shows Blue Bakery, or lost Flour Mill")
+	}
+	c.do("GET", "/api/v1/contacts/"+contactID, "", 200, &ct)
+	emps := ct["employments"].([]any)
+	if len(emps) != 1 || emps[0].(map[string]any)["company_name"] != "Flour Mill" || emps[0].(map[string]any)["primary"] != true ||
+		ct["deleted_at"] != nil || ct["updated_at"] == before {
+		t.Errorf("employee after her primary company was deleted: %v (updated_at was %v)", ct, before)
 	}
 }
 
