@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -141,7 +143,8 @@ func mustServeAt(t *testing.T, env []string, addr string) string {
 
 // TestOperatorJourney is the "done when" of the CRM core: through the real
 // binary, add a user, create a token, use the REST API for companies and
-// contacts (create, read, update, trash, restore), and see the data in the UI.
+// contacts (create, read, update, trash, restore, delete a company), and see
+// the data in the UI.
 func TestOperatorJourney(t *testing.T) {
 	engines := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "crm.db") },
@@ -200,6 +203,7 @@ func TestOperatorJourney(t *testing.T) {
 					t.Errorf("contact page lacks %q", want)
 				}
 			}
+			deleteCompany(t, c, base, fmt.Sprint(co["id"]), id)
 			for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 				resp, err := http.Get(base + path)
 				if err != nil || resp.StatusCode != 200 {
@@ -208,6 +212,38 @@ func TestOperatorJourney(t *testing.T) {
 				resp.Body.Close()
 			}
 		})
+	}
+}
+
+// deleteCompany checks the UI's companies list, then deletes the company
+// (Zoé's primary employer) through the API: it leaves the API and the UI,
+// and Zoé stays, with her other employment now primary.
+func deleteCompany(t *testing.T, c apiClient, base, companyID, contactID string) {
+	t.Helper()
+	c.do("POST", "/api/v1/companies", `{"name":"Flour Mill"}`, 201, nil)
+	var ct map[string]any
+	c.do("PATCH", "/api/v1/contacts/"+contactID, fmt.Sprintf(`{"employments":[{"company_id":%s,"function":"Baker","primary":true},
+		{"company_name":"Flour Mill","function":"Adviser"}]}`, companyID), 200, &ct)
+	before := ct["updated_at"]
+	list := html.UnescapeString(mustLoginAndGet(t, base, "ann@acme.example", "s3cret-passw0rd", "/companies"))
+	for _, want := range []string{"Blue Bakery & Co", "Flour Mill"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("companies page lacks %q", want)
+		}
+	}
+
+	c.do("DELETE", "/api/v1/companies/"+companyID, "", 204, nil)
+	c.do("GET", "/api/v1/companies/"+companyID, "", 404, nil)
+	c.do("DELETE", "/api/v1/companies/"+companyID, "", 404, nil)
+	list = html.UnescapeString(mustLoginAndGet(t, base, "ann@acme.example", "s3cret-passw0rd", "/companies"))
+	if strings.Contains(list, "Blue Bakery") || !strings.Contains(list, "Flour Mill") {
+		t.Errorf("companies page after the delete shows Blue Bakery, or lost Flour Mill")
+	}
+	c.do("GET", "/api/v1/contacts/"+contactID, "", 200, &ct)
+	emps := ct["employments"].([]any)
+	if len(emps) != 1 || emps[0].(map[string]any)["company_name"] != "Flour Mill" || emps[0].(map[string]any)["primary"] != true ||
+		ct["deleted_at"] != nil || ct["updated_at"] == before {
+		t.Errorf("employee after her primary company was deleted: %v (updated_at was %v)", ct, before)
 	}
 }
 
@@ -261,40 +297,73 @@ func mustLoginAndGet(t *testing.T, base, email, pw, path string) string {
 	return string(b)
 }
 
-// TestErrorsAreOneLine checks the CLI contract: a non-zero exit status and a
-// one-line message on stderr.
+// TestErrorsAreOneLine checks the CLI contract: a non-zero exit status and
+// exactly one line on stderr, which says what to fix and nothing of the
+// database driver's internals.
 func TestErrorsAreOneLine(t *testing.T) {
 	db := "SIMPLECRM_DB=sqlite:" + filepath.Join(t.TempDir(), "crm.db")
+	mustRun(t, []string{db}, "long-enough\n", "user", "add", "--org", "A", "--email", "dup@b.example")
+	userAdd := []string{"user", "add", "--org", "Other", "--email", "new@b.example"}
 	for _, tc := range []struct {
 		name  string
 		env   []string
 		stdin string
 		args  []string
 		want  string
+		lacks []string
 	}{
-		{"unknown command", nil, "", []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{"bad database", []string{"SIMPLECRM_DB=mysql://x"}, "", []string{"migrate"}, "SIMPLECRM_DB"},
-		{"user without password", []string{db}, "", []string{"user", "add", "--org", "A", "--email", "a@b.example"}, "stdin"},
-		{"short password", []string{db}, "short\n", []string{"user", "add", "--org", "A", "--email", "a@b.example"}, "at least 8"},
-		{"token for nobody", []string{db}, "", []string{"token", "create", "--email", "nobody@b.example"}, "no user with email"},
-		{"bad sync lease", []string{db, "SIMPLECRM_SYNC_LEASE=10ms"}, "", []string{"serve"}, "SIMPLECRM_SYNC_LEASE"},
-		{"postgres without key", []string{"SIMPLECRM_DB=postgres://127.0.0.1:1/x"}, "", []string{"serve"}, "SIMPLECRM_SECRET_KEY is required"},
+		{"no command", nil, "", nil, `no command given; run "simplecrm help"`, nil},
+		{"unknown command", nil, "", []string{"bogus"}, `unknown command "bogus"; run "simplecrm help"`, nil},
+		{"bad flag", []string{db}, "", []string{"user", "add", "--bogus"}, `user add: flag provided but not defined: -bogus; run "simplecrm user add -h"`, nil},
+		{"bad flag value", []string{db}, "", []string{"google-emulator", "--addr"}, "google-emulator: flag needs an argument: -addr", nil},
+		{"missing required flag", []string{db}, "long-enough\n", []string{"user", "add", "--email", "a@b.example"}, "--org NAME", nil},
+		{"extra argument", []string{db}, "", []string{"migrate", "extra-arg"}, `migrate: unexpected argument "extra-arg"`, nil},
+		{"extra argument after flags", []string{db}, "", []string{"token", "create", "--email", "dup@b.example", "oops"}, `unexpected argument "oops"`, nil},
+		{"bad database", []string{"SIMPLECRM_DB=mysql://x"}, "", []string{"migrate"}, "SIMPLECRM_DB", nil},
+		{"password in database URL", []string{"SIMPLECRM_DB=postgres://ann:hunter2@127.0.0.1:1/x"}, "", []string{"migrate"}, "ping postgres", []string{"hunter2"}},
+		{"user without password", []string{db}, "", userAdd, "stdin", nil},
+		{"short password", []string{db}, "short\n", userAdd, "password: Use at least 8 characters.", nil},
+		{"spaces as password", []string{db}, "          \n", userAdd, "password: Use characters other than spaces.", nil},
+		{"duplicate user", []string{db}, "long-enough\n", []string{"user", "add", "--org", "Other", "--email", "DUP@b.example"},
+			"simplecrm: A user with this email already exists.", []string{"constraint", "UNIQUE", "2067", "users.email"}},
+		{"long organization name", []string{db}, "long-enough\n", []string{"user", "add", "--org", strings.Repeat("o", 201), "--email", "new@b.example"},
+			"simplecrm: organization: Use at most 200 characters.", nil},
+		{"token for nobody", []string{db}, "", []string{"token", "create", "--email", "nobody@b.example"}, "no user with email", nil},
+		{"blank token name", []string{db}, "", []string{"token", "create", "--email", "dup@b.example", "--name", " "}, "simplecrm: name: Name the token after what will use it", nil},
+		{"long token name", []string{db}, "", []string{"token", "create", "--email", "dup@b.example", "--name", strings.Repeat("n", 201)}, "simplecrm: name: Use at most 200 characters.", nil},
+		{"blank app password name", []string{db}, "", []string{"app-password", "create", "--email", "dup@b.example", "--name", ""}, "simplecrm: name: Name it after the device", nil},
+		{"bad sync lease", []string{db, "SIMPLECRM_SYNC_LEASE=10ms"}, "", []string{"serve"}, "SIMPLECRM_SYNC_LEASE", nil},
+		{"postgres without key", []string{"SIMPLECRM_DB=postgres://127.0.0.1:1/x"}, "", []string{"serve"}, "SIMPLECRM_SECRET_KEY is required", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(mustBuild(t), tc.args...)
-			cmd.Env = append(os.Environ(), tc.env...)
-			cmd.Stdin = strings.NewReader(tc.stdin)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			if err == nil {
-				t.Fatal("exit status 0")
+			stderr := mustFail(t, tc.env, tc.stdin, tc.args...)
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "simplecrm: ") || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("stderr = %q, want one line with %q", stderr, tc.want)
 			}
-			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-			last := lines[len(lines)-1]
-			if !strings.HasPrefix(last, "simplecrm: ") || !strings.Contains(last, tc.want) {
-				t.Fatalf("stderr = %q, want a line with %q", stderr.String(), tc.want)
+			for _, s := range append(tc.lacks, "Please correct the highlighted fields.") {
+				if strings.Contains(stderr, s) {
+					t.Errorf("stderr = %q, shows %q", stderr, s)
+				}
 			}
 		})
 	}
+}
+
+// mustFail runs the binary, which must exit with a non-zero status, and
+// returns its stderr.
+func mustFail(t *testing.T, env []string, stdin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mustBuild(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() <= 0 {
+		t.Fatalf("simplecrm %s: %v, want a non-zero exit status\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, &stdout, &stderr)
+	}
+	return stderr.String()
 }

@@ -40,12 +40,13 @@ type serveProc struct {
 	waitErr error
 }
 
-// startServe starts `simplecrm serve` on addr and waits until it listens.
-// At cleanup a live process gets SIGTERM and must exit cleanly.
-func startServe(t *testing.T, env []string, addr string) *serveProc {
+// startServe starts `simplecrm serve` on addr, with more flags if given, and
+// waits until it listens. At cleanup a live process gets SIGTERM and must
+// exit cleanly.
+func startServe(t *testing.T, env []string, addr string, flags ...string) *serveProc {
 	t.Helper()
 	p := &serveProc{t: t, done: make(chan struct{})}
-	p.cmd = exec.Command(mustBuild(t), "serve", "--addr", addr)
+	p.cmd = exec.Command(mustBuild(t), append([]string{"serve", "--addr", addr}, flags...)...)
 	p.cmd.Env = append(os.Environ(), env...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

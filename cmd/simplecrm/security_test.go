@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -523,27 +524,27 @@ func (w *secWorld) stopAtCallback(t *testing.T, c apiClient, email, googleEmail 
 
 func (w *secWorld) bodyLimits(t *testing.T) {
 	big := `{"first_name":"Big","note":"` + strings.Repeat("x", 2<<20) + `"}`
-	req, _ := http.NewRequest("POST", w.srv.base+"/api/v1/contacts", strings.NewReader(big))
-	req.Header.Set("Authorization", "Bearer "+w.ann.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 413 {
-		t.Errorf("2 MiB API body = %d, want 413", resp.StatusCode)
-	}
-	// Without a length, the limit still holds while reading.
-	req, _ = http.NewRequest("POST", w.srv.base+"/api/v1/contacts", io.MultiReader(strings.NewReader(big)))
-	req.Header.Set("Authorization", "Bearer "+w.ann.token)
-	req.ContentLength = -1
-	if resp, err = http.DefaultClient.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 413 {
-		t.Errorf("2 MiB chunked API body = %d, want 413", resp.StatusCode)
+	// With a length the server refuses it up front; without one, the API
+	// refuses it while reading. Either way the API's JSON error.
+	for _, length := range []int64{int64(len(big)), -1} {
+		req, _ := http.NewRequest("POST", w.srv.base+"/api/v1/contacts", io.MultiReader(strings.NewReader(big)))
+		req.ContentLength = length
+		req.Header.Set("Authorization", "Bearer "+w.ann.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 413 || err != nil || e.Error.Code != "too_large" || e.Error.Message == "" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("2 MiB API body (Content-Length %d) = %d %s %+v, %v; want 413 too_large in JSON",
+				length, resp.StatusCode, resp.Header.Get("Content-Type"), e, err)
+		}
 	}
 	jar, _ := cookiejar.New(nil)
 	annUI := noRedirects(jar)
@@ -555,10 +556,11 @@ func (w *secWorld) bodyLimits(t *testing.T) {
 		t.Errorf("2 MiB login form = %d, want 413", st)
 	}
 	card := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Big\r\nNOTE:" + strings.Repeat("x", 5<<20) + "\r\nEND:VCARD\r\n"
-	req, _ = http.NewRequest("PUT", w.srv.base+fmt.Sprintf("/dav/%d/contacts/default/big.vcf", w.annUserID), strings.NewReader(card))
+	req, _ := http.NewRequest("PUT", w.srv.base+fmt.Sprintf("/dav/%d/contacts/default/big.vcf", w.annUserID), strings.NewReader(card))
 	req.SetBasicAuth("ann@acme.example", w.annDAV)
 	req.Header.Set("Content-Type", "text/vcard")
-	if resp, err = http.DefaultClient.Do(req); err != nil {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()

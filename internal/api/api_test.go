@@ -81,7 +81,7 @@ type response struct {
 	body   []byte
 }
 
-// do sends body (a string or []byte is sent as is, anything else as JSON) and
+// do sends body (a string, []byte or io.Reader is sent as is, anything else as JSON) and
 // returns the response, failing the test on a 5xx: no client input may cause one.
 func (c *client) do(method, path string, body any) *response {
 	c.t.Helper()
@@ -102,6 +102,8 @@ func (c *client) send(method, path string, body any) *response {
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b // sent without a Content-Length
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {

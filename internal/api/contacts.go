@@ -177,6 +177,12 @@ func (h *handler) restoreContact(w http.ResponseWriter, r *http.Request, u *crm.
 func (h *handler) prepareContact(ctx context.Context, u *crm.User, c *crm.Contact, ownerEmail, curEmail string) error {
 	c.Normalize()
 	fields := crm.FieldErrors{}
+	for i, e := range c.Employments {
+		if e.CompanyID == 0 && e.CompanyName == "" {
+			// Said in the API's words; Validate's "Choose a company." speaks to the web UI.
+			fields.Add(fmt.Sprintf("employments.%d.company_id", i), "Give company_id or company_name.")
+		}
+	}
 	for k, v := range crm.ErrorFields(c.Validate()) {
 		fields.Add(k, v)
 	}

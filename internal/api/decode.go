@@ -18,13 +18,22 @@ import (
 // MaxBodyBytes bounds every request body.
 const MaxBodyBytes = 1 << 20
 
+// errTooLarge refuses a body over MaxBodyBytes, here and in WriteTooLarge.
+var errTooLarge = crm.Errorf(codeTooLarge, "The request body is larger than %d bytes (1 MiB).", MaxBodyBytes)
+
+// WriteTooLarge answers 413 with the API's JSON error, for a body refused
+// before it reaches the API (the server checks Content-Length up front).
+func WriteTooLarge(w http.ResponseWriter) {
+	writeJSON(w, status(codeTooLarge), errorBody{errorDetail{Code: codeTooLarge, Message: errTooLarge.Message}})
+}
+
 // readBody reads the whole request body, at most MaxBodyBytes of it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, crm.Errorf(codeTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
+		return nil, errTooLarge
 	case err != nil:
 		return nil, crm.Errorf(codeBadRequest, "The request body could not be read.")
 	}

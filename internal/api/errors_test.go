@@ -2,9 +2,14 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"simplecrm/internal/server"
 )
 
 // TestContactErrors feeds the contact routes bad input of every kind: each
@@ -29,7 +34,8 @@ func TestContactErrors(t *testing.T) {
 		{"long note", "POST", "/contacts", `{"first_name":"A","note":"` + strings.Repeat("n", 20001) + `"}`, 422, "invalid", "note"},
 		{"bad phone", "POST", "/contacts", `{"first_name":"A","home_phone":"abc"}`, 422, "invalid", "home_phone"},
 		{"bad work email", "POST", "/contacts", `{"first_name":"A","employments":[{"company_name":"X","work_email":"nope"}]}`, 422, "invalid", "employments.0.work_email"},
-		{"employment without company", "POST", "/contacts", `{"first_name":"A","employments":[{"function":"CTO"}]}`, 422, "invalid", "employments.0.company_name"},
+		{"employment without company", "POST", "/contacts", `{"first_name":"A","employments":[{"function":"CTO"}]}`, 422, "invalid", "employments.0.company_id"},
+		{"employment with company 0", "POST", "/contacts", `{"first_name":"A","employments":[{"company_id":0}]}`, 422, "invalid", "employments.0.company_id"},
 		{"two primaries", "POST", "/contacts", `{"first_name":"A","employments":[{"company_name":"X","primary":true},{"company_name":"Y","primary":true}]}`, 422, "invalid", "employments.1.primary"},
 		{"same company twice", "PATCH", patch, fmt.Sprintf(`{"employments":[{"company_id":%d},{"company_id":%d}]}`, globex.ID, globex.ID), 422, "invalid", "employments.1.company_name"},
 		{"patch clears every name", "PATCH", patch, `{"first_name":null}`, 422, "invalid", "last_name"},
@@ -91,6 +97,15 @@ func TestContactErrors(t *testing.T) {
 		}
 	}
 
+	// Messages say what to do, in the API's words.
+	if got := c.do("POST", "/api/v1/contacts", `{"first_name":"A","employments":[{"company_id":0}]}`).errorOf(t).
+		Error.Fields["employments.0.company_id"]; got != "Give company_id or company_name." {
+		t.Errorf("employment with company 0: message %q", got)
+	}
+	if got := c.do("GET", "/api/v1/contacts?cursor=not-a-cursor", nil).errorOf(t).Error.Message; !strings.HasPrefix(got, "The cursor is not valid. Use the next_cursor") {
+		t.Errorf("bad cursor: message %q", got)
+	}
+
 	// None of the refused patches changed the contact.
 	var got contact
 	c.must(http.StatusOK, "GET", path("/contacts/%d", existing.ID), nil, &got)
@@ -107,16 +122,28 @@ func TestBodyLimit(t *testing.T) {
 	_, c := a.mustUser(t, "Acme", "ann@acme.test")
 	ct := c.mustContact(map[string]any{"first_name": "Ann"})
 	huge := `{"first_name":"A","note":"` + strings.Repeat("x", 1<<20) + `"}`
-	for _, p := range []string{"POST /api/v1/contacts", "POST /api/v1/companies", fmt.Sprintf("PATCH /api/v1/contacts/%d", ct.ID)} {
-		method, route, _ := strings.Cut(p, " ")
-		r := c.do(method, route, huge)
-		if r.status != http.StatusRequestEntityTooLarge || r.errorOf(t).Error.Code != "too_large" {
-			t.Errorf("%s: status %d: %.200s", p, r.status, r.body)
+	// The API on its own, and mounted in the product's server, which refuses
+	// a body announced as too large before the API sees it: both answer the
+	// API's JSON error, with and without a Content-Length.
+	srv := httptest.NewServer(server.New(server.Config{Services: a.svc, DB: a.db,
+		Logger: slog.New(slog.NewTextHandler(a.log, nil))}).Handler())
+	t.Cleanup(srv.Close)
+	viaServer := *c
+	viaServer.base = srv.URL
+	for name, cl := range map[string]*client{"api": c, "server": &viaServer} {
+		for _, p := range []string{"POST /api/v1/contacts", "POST /api/v1/companies", fmt.Sprintf("PATCH /api/v1/contacts/%d", ct.ID)} {
+			method, route, _ := strings.Cut(p, " ")
+			for _, body := range []any{huge, io.MultiReader(strings.NewReader(huge))} {
+				r := cl.do(method, route, body)
+				if r.status != http.StatusRequestEntityTooLarge || r.errorOf(t).Error.Code != "too_large" {
+					t.Errorf("%s: %s (%T): status %d: %.200s", name, p, body, r.status, r.body)
+				}
+			}
 		}
 	}
 	// Just under the limit is read (and then refused by validation: too long a note).
 	under := `{"first_name":"A","note":"` + strings.Repeat("x", 1<<20-40) + `"}`
-	if r := c.do("POST", "/api/v1/contacts", under); r.status != http.StatusUnprocessableEntity {
+	if r := viaServer.do("POST", "/api/v1/contacts", under); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("body under the limit: status %d: %.200s", r.status, r.body)
 	}
 }

@@ -22,7 +22,7 @@ func (a *App) benchCmd(ctx context.Context, args []string) error {
 	doc := fs.String("doc", "docs/benchmarks.md", "Markdown file whose generated section is replaced; empty for none")
 	latency := fs.Duration("latency", 100*time.Millisecond, "delay per call in the latency round")
 	profiles := fs.String("profile-dir", "", "write CPU and heap profiles of each measured sync here")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	cfg := bench.Config{Latency: *latency, ProfileDir: *profiles, Log: a.Stderr}

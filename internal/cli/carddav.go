@@ -15,7 +15,7 @@ func (a *App) appPasswordCreate(ctx context.Context, args []string) error {
 	cfg := a.configFlags(fs)
 	email := fs.String("email", "", "the user whose address book the client reads")
 	name := fs.String("name", "cli", "a name to recognize the client by")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {

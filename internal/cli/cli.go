@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"simplecrm/internal/crm"
@@ -44,22 +46,23 @@ Configuration comes from SIMPLECRM_* environment variables; see README.md.
 `
 
 // Main runs the command in args (without the program name) and returns the
-// process exit status.
+// process exit status. Every error is one line on stderr (DESIGN.md §4);
+// the full usage is printed only when asked for.
 func (a *App) Main(ctx context.Context, args []string) int {
-	if err := a.run(ctx, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 2
-		}
-		fmt.Fprintln(a.Stderr, "simplecrm: "+oneLine(err))
-		return 1
+	err := a.run(ctx, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp): // -h: the help was asked for and printed
+		return 0
 	}
-	return 0
+	fmt.Fprintln(a.Stderr, "simplecrm: "+oneLine(err))
+	return 1
 }
 
 func (a *App) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(a.Stderr, usage)
-		return errors.New("no command given")
+		return errors.New(`no command given; run "simplecrm help"`)
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -100,15 +103,46 @@ func (a *App) run(ctx context.Context, args []string) error {
 		fmt.Fprint(a.Stdout, usage)
 		return nil
 	}
-	fmt.Fprint(a.Stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return fmt.Errorf(`unknown command %q; run "simplecrm help"`, cmd)
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns a flag set that reports errors instead of exiting and
+// prints nothing itself: parse turns its errors into one line.
 func (a *App) newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
+	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// parse parses the flags of a command that takes no other argument: a
+// stray word is more likely a mistake (a flag without its dashes, a value
+// without quotes) than something to ignore.
+func (a *App) parse(fs *flag.FlagSet, args []string) error {
+	if err := a.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf(`%s: unexpected argument %q; run "simplecrm %s -h"`, fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// parseFlags parses args into fs, leaving positional arguments to the
+// caller. -h prints the command's flags on stdout and returns flag.ErrHelp;
+// a bad flag is one line that says where to find the good ones, instead of
+// the flag package's list of every flag on stderr.
+func (a *App) parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(a.Stdout, "Usage of simplecrm %s:\n", fs.Name())
+		fs.SetOutput(a.Stdout)
+		fs.PrintDefaults()
+		return err
+	case err != nil:
+		return fmt.Errorf(`%s: %v; run "simplecrm %s -h"`, fs.Name(), err, fs.Name())
+	}
+	return nil
 }
 
 func (a *App) logger() *slog.Logger {
@@ -121,14 +155,39 @@ func (a *App) quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// oneLine turns an error into the single line the CLI prints: user-facing
-// errors show their message (with field details), others their full chain.
+// oneLine turns an error into the single line the CLI prints. An error for
+// the user (*crm.Error) shows its message, or for invalid input each field
+// with what to fix, and never its wrapped cause: a driver's "UNIQUE
+// constraint failed: users.email (2067)" tells the person at the terminal
+// nothing the message does not. Any other error is the CLI's own message
+// (usage, configuration) or a fault of the database or the system
+// (unreachable, disk full, schema too new): the person at the terminal is
+// then the operator who must fix it, and a one-shot command's stderr is its
+// only log, so the whole chain is shown. None of them holds a secret: keys
+// and passwords are never put into errors, and the PostgreSQL driver masks
+// the password of a URL it cannot use.
 func oneLine(err error) string {
 	var e *crm.Error
+	msg := err.Error()
 	if errors.As(err, &e) && e.Code != crm.EINTERNAL {
-		return strings.ReplaceAll(e.Error(), "\n", " ")
+		msg = userMessage(e)
 	}
-	return strings.ReplaceAll(err.Error(), "\n", " ")
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// userMessage is e's message without its cause. Field errors replace the
+// web UI's "Please correct the highlighted fields.", which means nothing
+// on a terminal: "name: Use at most 200 characters."
+func userMessage(e *crm.Error) string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	keys := slices.Sorted(maps.Keys(e.Fields))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return strings.Join(parts, "; ")
 }
 
 // NewApp returns an App on the process's streams and environment.

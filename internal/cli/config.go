@@ -35,7 +35,7 @@ type Config struct {
 }
 
 // configFlags registers the configuration on fs, with environment values (or
-// the documented defaults) as flag defaults. Call resolve after fs.Parse.
+// the documented defaults) as flag defaults. Call resolve after parsing.
 func (a *App) configFlags(fs *flag.FlagSet) *Config {
 	c := &Config{}
 	env := func(name, def string) string {

@@ -41,7 +41,7 @@ func (a *App) demo(ctx context.Context, args []string) error {
 	fs.StringVar(&o.addr, "addr", a.Getenv("SIMPLECRM_ADDR"), "listen address (default "+demoCRMAddr+", or a free port if taken)")
 	fs.StringVar(&o.googleAddr, "google-addr", "", "Google emulator listen address (default "+demoGoogleAddr+", or a free port if taken)")
 	fs.BoolVar(&o.verbose, "verbose", false, "log every request and job (by default only warnings and errors)")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	dir := o.keep

@@ -72,7 +72,7 @@ func demoContacts() ([]crm.Company, []crm.Contact) {
 // seedDemo creates the demo organization, its admin and the sample
 // companies and contacts, in an empty database.
 func seedDemo(ctx context.Context, svc crm.Services) error {
-	admin, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
+	admin, _, _, err := createUser(ctx, svc, demoOrg, demoEmail, demoPassword, true)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (a *App) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		file, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
 	if file == "" && fs.NArg() == 1 {
@@ -75,7 +75,7 @@ func (a *App) exportCmd(ctx context.Context, args []string) error {
 	email := fs.String("email", "", "a user of the organization to export")
 	format := fs.String("format", contactio.FormatVCF, "vcf or csv")
 	mine := fs.Bool("mine", false, "only the contacts the user owns")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" || (*format != contactio.FormatVCF && *format != contactio.FormatCSV) {

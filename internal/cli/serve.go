@@ -20,7 +20,7 @@ import (
 func (a *App) serve(ctx context.Context, args []string) error {
 	fs := a.newFlags("serve")
 	cfg := a.configFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.resolve(); err != nil {
@@ -118,7 +118,7 @@ func openMigrated(ctx context.Context, dsn string, log *slog.Logger) (*store.DB,
 func (a *App) migrate(ctx context.Context, args []string) error {
 	fs := a.newFlags("migrate")
 	cfg := a.configFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	db, err := openMigrated(ctx, cfg.DB, nil)

@@ -20,7 +20,7 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 	cfg := a.configFlags(fs)
 	email := fs.String("email", "", "the CRM user whose Google account to sync")
 	account := fs.String("account", "", "the Google account's email, when the user has several")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {

@@ -16,10 +16,10 @@ import (
 func (a *App) userAdd(ctx context.Context, args []string) error {
 	fs := a.newFlags("user add")
 	cfg := a.configFlags(fs)
-	org := fs.String("org", "", "organization name (created if new)")
+	org := fs.String("org", "", "organization name (matched case-insensitively; created if new)")
 	email := fs.String("email", "", "the user's email, their login")
 	admin := fs.Bool("admin", false, "make the user an administrator")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if *org == "" || *email == "" {
@@ -33,40 +33,40 @@ func (a *App) userAdd(ctx context.Context, args []string) error {
 		return errors.New("user add reads the password from stdin: echo 'PASSWORD' | simplecrm user add ...")
 	}
 	pw = strings.TrimRight(pw, "\r\n")
-	if len(pw) < password.MinLength {
-		return fmt.Errorf("the password must have at least %d characters", password.MinLength)
+	if msg := password.Problem(pw); msg != "" {
+		return fmt.Errorf("password: %s", msg)
 	}
 	db, err := openMigrated(ctx, cfg.DB, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := createUser(ctx, db.Services(), *org, *email, pw, *admin)
+	u, o, created, err := createUser(ctx, db.Services(), *org, *email, pw, *admin)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "created %s %s in organization %q\n", u.Role, u.Email, *org)
+	if created {
+		fmt.Fprintf(a.Stdout, "created organization %q\n", o.Name)
+	}
+	fmt.Fprintf(a.Stdout, "created %s %s in organization %q\n", u.Role, u.Email, o.Name)
 	return nil
 }
 
-// createUser adds a user to the named organization, creating it if needed.
-func createUser(ctx context.Context, svc crm.Services, orgName, email, pw string, admin bool) (*crm.User, error) {
-	org, err := svc.Users.EnsureOrganization(ctx, orgName)
-	if err != nil {
-		return nil, err
-	}
+// createUser adds a user to the named organization, creating it if needed,
+// in one transaction; created reports a new organization.
+func createUser(ctx context.Context, svc crm.Services, orgName, email, pw string, admin bool) (u *crm.User, org *crm.Organization, created bool, err error) {
 	hash, err := password.Hash(pw)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	u := &crm.User{OrgID: org.ID, Email: email, Role: crm.RoleMember, PasswordHash: hash}
+	u = &crm.User{Email: email, Role: crm.RoleMember, PasswordHash: hash}
 	if admin {
 		u.Role = crm.RoleAdmin
 	}
-	if err := svc.Users.CreateUser(ctx, u); err != nil {
-		return nil, err
+	if org, created, err = svc.Users.CreateUserInOrganization(ctx, orgName, u); err != nil {
+		return nil, nil, false, err
 	}
-	return u, nil
+	return u, org, created, nil
 }
 
 // tokenCreate prints a new API token for a user, and nothing else on stdout,
@@ -76,7 +76,7 @@ func (a *App) tokenCreate(ctx context.Context, args []string) error {
 	cfg := a.configFlags(fs)
 	email := fs.String("email", "", "the user the token acts as")
 	name := fs.String("name", "cli", "a name to recognize the token by")
-	if err := fs.Parse(args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {

@@ -67,11 +67,16 @@ type CompanyService interface {
 // UserService stores organizations and users. Emails are unique across the
 // whole installation, since they are the login.
 type UserService interface {
-	// EnsureOrganization returns the organization of that name, creating it.
+	// EnsureOrganization returns the organization of that name (matched
+	// case-insensitively after trimming), creating it.
 	EnsureOrganization(ctx context.Context, name string) (*Organization, error)
 	FindOrganization(ctx context.Context, id int64) (*Organization, error)
 	// CreateUser stores u with its PasswordHash already set; a used email is ECONFLICT.
 	CreateUser(ctx context.Context, u *User) error
+	// CreateUserInOrganization does EnsureOrganization(orgName) and CreateUser
+	// in one transaction, so a refused user leaves no organization behind;
+	// created reports whether the organization is new.
+	CreateUserInOrganization(ctx context.Context, orgName string, u *User) (org *Organization, created bool, err error)
 	FindUser(ctx context.Context, orgID, id int64) (*User, error)
 	// FindUserByEmail looks a user up by login, case-insensitively, in any organization.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)

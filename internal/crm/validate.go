@@ -63,7 +63,9 @@ func (c *Contact) Validate() error {
 	for i, e := range c.Employments {
 		p := fmt.Sprintf("employments.%d.", i)
 		if e.CompanyID == 0 && e.CompanyName == "" {
-			f.Add(p+"company_name", "Choose a company.")
+			// Keyed by the id, what the store needs in the end; the web
+			// UI shows it at its company input.
+			f.Add(p+"company_id", "Choose a company.")
 		}
 		key := strings.ToLower(e.CompanyName)
 		if e.CompanyID != 0 {

@@ -25,7 +25,7 @@ func TestContactValidate(t *testing.T) {
 		{"phone as typed", Contact{LastName: "Lee", HomePhone: "+33 (0)1 23-45.67/89 x12"}, ""},
 		{"NUL in a note", Contact{LastName: "Lee", Note: "a\x00b"}, "note"},
 		{"invalid UTF-8", Contact{LastName: "Lee\xff"}, "last_name"},
-		{"employment without company", Contact{LastName: "Lee", Employments: []Employment{{Function: "CEO"}}}, "employments.0.company_name"},
+		{"employment without company", Contact{LastName: "Lee", Employments: []Employment{{Function: "CEO"}}}, "employments.0.company_id"},
 		{"bad work email", Contact{LastName: "Lee", Employments: []Employment{{CompanyName: "Acme", WorkEmail: "x"}}}, "employments.0.work_email"},
 		{"same company twice", Contact{LastName: "Lee", Employments: []Employment{{CompanyName: "Acme"}, {CompanyName: "acme"}}}, "employments.1.company_name"},
 		{"two primaries", Contact{LastName: "Lee", Employments: []Employment{{CompanyName: "A", Primary: true}, {CompanyName: "B", Primary: true}}}, "employments.1.primary"},

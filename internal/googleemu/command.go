@@ -24,7 +24,7 @@ var SampleAccounts = []Account{
 // cancelled, then shuts down gracefully.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("google-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are one line (DESIGN.md §4), not the flag list
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
 	data := fs.String("data", "", "JSON data file that keeps state across restarts (default: in memory)")
 	region := fs.String("region", "US", "default region for phone number canonicalForm")
@@ -32,11 +32,16 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var clientFiles fileList
 	fs.Var(&clientFiles, "clients", "JSON file of registered OAuth clients (an array of {client_id, client_secret, redirect_uris}, "+
 		"or a Google client secret file); repeatable; without it any client is accepted")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stdout, "Usage of simplecrm google-emulator:")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
 		return err
+	} else if err != nil {
+		return fmt.Errorf(`google-emulator: %v; run "simplecrm google-emulator -h"`, err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("google-emulator: unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf(`google-emulator: unexpected argument %q; run "simplecrm google-emulator -h"`, fs.Arg(0))
 	}
 	opts := Options{DataFile: *data, DefaultRegion: *region}
 	if *options != "" {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -25,6 +26,20 @@ const (
 
 // MinLength is the shortest password accepted for a new user.
 const MinLength = 8
+
+// Problem says what is wrong with pw as a new password, or "" if nothing
+// is: it must have MinLength characters, and not only spaces, which a
+// stray key or a script's empty variable produces and anyone can guess.
+// The web UI and the CLI apply this one rule.
+func Problem(pw string) string {
+	switch {
+	case utf8.RuneCountInString(pw) < MinLength:
+		return fmt.Sprintf("Use at least %d characters.", MinLength)
+	case strings.TrimSpace(pw) == "":
+		return "Use characters other than spaces."
+	}
+	return ""
+}
 
 var b64 = base64.RawStdEncoding
 

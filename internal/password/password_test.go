@@ -32,3 +32,22 @@ func TestHashAndCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestProblem(t *testing.T) {
+	for _, tc := range []struct {
+		pw, want string
+	}{
+		{"correct horse", ""},
+		{"éééééééé", ""}, // characters, not bytes
+		{"a      b", ""},
+		{"short", "Use at least 8 characters."},
+		{"ééé", "Use at least 8 characters."},
+		{"", "Use at least 8 characters."},
+		{"        ", "Use characters other than spaces."},
+		{" \t  \t   ", "Use characters other than spaces."},
+	} {
+		if got := Problem(tc.pw); got != tc.want {
+			t.Errorf("Problem(%q) = %q, want %q", tc.pw, got, tc.want)
+		}
+	}
+}

@@ -120,6 +120,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
+// limitBody bounds request bodies to MaxBodyBytes. A body announced as larger
+// is refused before it is read, in the shape its client expects: the REST
+// API's JSON error under /api/, plain text elsewhere.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, carddav.Prefix) {
@@ -127,6 +130,10 @@ func limitBody(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.ContentLength > MaxBodyBytes {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				api.WriteTooLarge(w)
+				return
+			}
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}

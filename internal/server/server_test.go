@@ -73,9 +73,10 @@ func TestOperationsEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("oversized body = %d, want 413", resp.StatusCode)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), `"code":"too_large"`) {
+		t.Fatalf("oversized API body = %d %s, want 413 with the API's JSON error", resp.StatusCode, b)
 	}
 
 	db.Close()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"simplecrm/internal/carddav"
 	"simplecrm/internal/crm"
@@ -33,11 +32,8 @@ var _ carddav.Store = (*DB)(nil)
 // shown only once.
 func (db *DB) CreateAppPassword(ctx context.Context, userID int64, name string) (*carddav.AppPassword, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		name = "CardDAV client"
-	}
-	if utf8.RuneCountInString(name) > crm.MaxNameLen || !cleanText(name) {
-		return nil, "", crm.FieldErrors{"name": fmt.Sprintf("Use at most %d characters.", crm.MaxNameLen)}.Err()
+	if err := checkCredentialName(name, `Name it after the device, such as "Ann's iPhone".`); err != nil {
+		return nil, "", err
 	}
 	raw, err := newSecret("")
 	if err != nil {

@@ -99,11 +99,8 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 // CreateAPIToken returns the token record and its secret, shown only once.
 func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name string) (*crm.APIToken, string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		name = "API token"
-	}
-	if utf8.RuneCountInString(name) > crm.MaxNameLen || !cleanText(name) {
-		return nil, "", crm.FieldErrors{"name": fmt.Sprintf("Use at most %d characters.", crm.MaxNameLen)}.Err()
+	if err := checkCredentialName(name, `Name the token after what will use it, such as "backup script".`); err != nil {
+		return nil, "", err
 	}
 	secret, err := newSecret(tokenPrefix)
 	if err != nil {
@@ -224,4 +221,20 @@ func newSecret(prefix string) (string, error) {
 func hashSecret(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
+}
+
+// checkCredentialName checks the name of an API token or app password: the
+// only thing that tells a user's credentials apart when one must be revoked,
+// so it may not be blank (blank says what to do instead).
+func checkCredentialName(name, blank string) error {
+	f := crm.FieldErrors{}
+	switch {
+	case name == "":
+		f.Add("name", blank)
+	case utf8.RuneCountInString(name) > crm.MaxNameLen:
+		f.Add("name", fmt.Sprintf("Use at most %d characters.", crm.MaxNameLen))
+	case !cleanText(name):
+		f.Add("name", "Remove the invalid characters.")
+	}
+	return f.Err()
 }

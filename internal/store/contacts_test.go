@@ -100,7 +100,7 @@ func TestContactValidation(t *testing.T) {
 			{"NUL", func(c *crm.Contact) { c.Note = "a\x00b" }, "note"},
 			{"bad UTF-8", func(c *crm.Contact) { c.LastName = "\xff" }, "last_name"},
 			{"bad work email", func(c *crm.Contact) { c.Employments[0].WorkEmail = "x" }, "employments.0.work_email"},
-			{"no company", func(c *crm.Contact) { c.Employments[1].CompanyName = "" }, "employments.1.company_name"},
+			{"no company", func(c *crm.Contact) { c.Employments[1].CompanyName = "" }, "employments.1.company_id"},
 			{"two primaries", func(c *crm.Contact) { c.Employments[0].Primary, c.Employments[1].Primary = true, true }, "employments.1.primary"},
 			{"same company twice", func(c *crm.Contact) { c.Employments[1].CompanyName = "Globex" }, "employments.1.company_name"},
 			{"unknown company id", func(c *crm.Contact) { c.Employments[1].CompanyID = 999999 }, "employments.1.company_id"},

@@ -381,8 +381,10 @@ func decodeCursor(s string) (sortKey string, id int64, err error) {
 	return key, id, nil
 }
 
-// errInvalidCursor is what a cursor that no page of ours produced gets.
-var errInvalidCursor = crm.Errorf(crm.EINVALID, "invalid cursor")
+// errInvalidCursor is what a cursor that no page of ours produced gets. It
+// is read by API clients and by people following a mangled page link.
+var errInvalidCursor = crm.Errorf(crm.EINVALID,
+	"The cursor is not valid. Use the next_cursor of the previous page as it is, or leave it out to start from the first page.")
 
 // pageSize applies crm.DefaultPageSize and crm.MaxPageSize.
 func pageSize(limit int) int {

@@ -60,6 +60,48 @@ func TestUsers(t *testing.T) {
 	})
 }
 
+// TestCreateUserInOrganization: the organization is found whatever its
+// case, or created, in the user's transaction, so a refused user leaves no
+// organization behind.
+func TestCreateUserInOrganization(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		add := func(org, email string) (*crm.Organization, bool, error) {
+			return e.db.CreateUserInOrganization(ctx, org, &crm.User{Email: email, PasswordHash: "$argon2id$fake"})
+		}
+		o, created, err := add("  acme INC ", "Bea@Example.com")
+		if err != nil || created || o.ID != e.org.ID || o.Name != "Acme Inc" {
+			t.Fatalf("existing organization, other case: %+v created=%v %v", o, created, err)
+		}
+		if u, err := e.db.FindUserByEmail(ctx, "bea@example.com"); err != nil || u.OrgID != e.org.ID || u.Role != crm.RoleMember {
+			t.Fatalf("user in the existing organization: %+v, %v", u, err)
+		}
+
+		_, _, err = add("Gamma", "ANN@example.com") // a used email
+		wantCode(t, err, crm.ECONFLICT)
+		if crm.ErrorMessage(err) != "A user with this email already exists." {
+			t.Fatalf("message %q", crm.ErrorMessage(err))
+		}
+		o, created, err = add("gamma", "gus@example.com")
+		if err != nil || !created || o.Name != "gamma" {
+			t.Fatalf("after a refused user, its organization exists: %+v created=%v %v", o, created, err)
+		}
+
+		_, _, err = add(" ", "x@example.com")
+		wantField(t, err, "organization")
+		_, _, err = add("Delta", "not an email")
+		wantField(t, err, "email")
+		if o, created, err := add("DELTA", "dan@example.com"); err != nil || !created {
+			t.Fatalf("after invalid input, its organization exists: %+v created=%v %v", o, created, err)
+		}
+
+		// Case folds beyond ASCII alike on both engines.
+		soc := mustOrg(t, e.db, "Société Générale")
+		if again := mustOrg(t, e.db, "SOCIÉTÉ GÉNÉRALE"); again.ID != soc.ID {
+			t.Fatalf("EnsureOrganization made %d and %d for one name in two cases", soc.ID, again.ID)
+		}
+	})
+}
+
 func TestSessions(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		now := time.Now()
@@ -107,12 +149,17 @@ func TestAPITokens(t *testing.T) {
 		if err != nil || !strings.HasPrefix(secret, "scrm_") || tok.Name != "laptop" || tok.OrgID != e.org.ID || tok.UserID != e.user.ID {
 			t.Fatalf("CreateAPIToken: %+v %q %v", tok, secret, err)
 		}
-		_, s2, _ := e.db.CreateAPIToken(ctx, e.user.ID, "")
+		_, s2, _ := e.db.CreateAPIToken(ctx, e.user.ID, "script")
 		if s2 == secret {
 			t.Fatal("two tokens with one secret")
 		}
+		// A token needs a name, as in the web UI: it is all that tells tokens apart.
+		for _, blank := range []string{"", "  \t"} {
+			_, _, err := e.db.CreateAPIToken(ctx, e.user.ID, blank)
+			wantField(t, err, "name")
+		}
 		list, err := e.db.ListAPITokens(ctx, e.user.ID)
-		if err != nil || len(list) != 2 || list[0].ID != tok.ID || list[0].LastUsedAt != nil || list[1].Name != "API token" {
+		if err != nil || len(list) != 2 || list[0].ID != tok.ID || list[0].LastUsedAt != nil || list[1].Name != "script" {
 			t.Fatalf("ListAPITokens: %+v, %v", list, err)
 		}
 

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"simplecrm/internal/carddav"
 	"simplecrm/internal/crm"
@@ -64,21 +62,8 @@ func (h *handler) createAppPassword(w http.ResponseWriter, r *http.Request, u *c
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(vals.Get("name"))
-	errs := crm.FieldErrors{}
-	if name == "" {
-		errs.Add("name", "Name it after the device, such as \"Ann's iPhone\".")
-	} else if utf8.RuneCountInString(name) > crm.MaxNameLen {
-		errs.Add("name", "Use at most 200 characters.")
-	}
-	err = errs.Err()
-	var (
-		secret string
-		p      *carddav.AppPassword
-	)
-	if err == nil {
-		p, secret, err = h.dav.CreateAppPassword(r.Context(), u.ID, name)
-	}
+	// The store checks the name, for the CLI alike.
+	p, secret, err := h.dav.CreateAppPassword(r.Context(), u.ID, vals.Get("name"))
 	if err != nil {
 		f := newForm(vals)
 		if err := f.setError(err, nil); err != nil {

@@ -53,18 +53,18 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "login", view{"Form": f, "Next": next})
 	}
 
-	ip := clientIP(r)
-	if !h.limiter.allowed(ip, email) {
+	attempt, ok := h.limiter.reserve(clientIP(r), email)
+	if !ok {
 		show(http.StatusTooManyRequests, "Too many failed attempts. Please wait a minute and try again.")
 		return
 	}
 	u, err := h.checkPassword(r, email, pw)
+	attempt.done(err == nil && u == nil) // only a wrong password is a guess
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	if u == nil {
-		h.limiter.failed(ip, email)
 		show(http.StatusUnauthorized, "Wrong email or password.")
 		return
 	}
@@ -142,10 +142,30 @@ func clientIP(r *http.Request) string {
 // loginLimiter counts failed logins per IP and per email: a burst of
 // loginBurst failures, then one more every loginEvery. Only failures count, so
 // a person who types the right password is never slowed down by it.
+//
+// An attempt takes its place before the password is checked (reserve) and
+// settles after (done): with the check first and the count after, 60
+// parallel guesses all got through a limit of 5. rate.Limiter cannot give a
+// token back once taken (Reservation.Cancel restores only reservations still
+// in the future), so attempts in flight are counted beside it, in pending.
+//
+// The counts live in this process's memory: with N instances behind a load
+// balancer, each instance allows its own burst (docs/architecture.md, Security).
 type loginLimiter struct {
 	mu        sync.Mutex
-	buckets   map[string]*rate.Limiter
+	buckets   map[string]*loginBucket
 	lastSweep time.Time
+}
+
+type loginBucket struct {
+	lim     *rate.Limiter
+	pending int // attempts reserved whose password check has not finished
+}
+
+// loginAttempt is one reserved attempt; call done exactly once.
+type loginAttempt struct {
+	l       *loginLimiter
+	buckets [2]*loginBucket
 }
 
 const (
@@ -154,28 +174,46 @@ const (
 )
 
 func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{buckets: map[string]*rate.Limiter{}, lastSweep: time.Now()}
+	return &loginLimiter{buckets: map[string]*loginBucket{}, lastSweep: time.Now()}
 }
 
-func (l *loginLimiter) allowed(ip, email string) bool {
+// reserve admits an attempt from ip for email if both have a failure left
+// once every attempt in flight is counted as one.
+func (l *loginLimiter) reserve(ip, email string) (*loginAttempt, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.bucket("ip:"+ip).Tokens() >= 1 && l.bucket("email:"+email).Tokens() >= 1
+	a := &loginAttempt{l: l, buckets: [2]*loginBucket{l.bucket("ip:" + ip), l.bucket("email:" + email)}}
+	for _, b := range a.buckets {
+		if b.lim.Tokens()-float64(b.pending) < 1 {
+			return nil, false
+		}
+	}
+	for _, b := range a.buckets {
+		b.pending++
+	}
+	return a, true
 }
 
-func (l *loginLimiter) failed(ip, email string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.bucket("ip:" + ip).Allow()
-	l.bucket("email:" + email).Allow()
+// done settles the attempt: a failure uses up its place, anything else
+// gives it back.
+func (a *loginAttempt) done(failed bool) {
+	a.l.mu.Lock()
+	defer a.l.mu.Unlock()
+	for _, b := range a.buckets {
+		b.pending--
+		if failed {
+			b.lim.Allow()
+		}
+	}
 }
 
-// bucket returns the limiter of key. Once a minute, full buckets are dropped:
-// they hold no information, and this keeps the map from growing without bound.
-func (l *loginLimiter) bucket(key string) *rate.Limiter {
+// bucket returns the bucket of key. Once a minute, full buckets with nothing
+// in flight are dropped: they hold no information, and this keeps the map
+// from growing without bound.
+func (l *loginLimiter) bucket(key string) *loginBucket {
 	if now := time.Now(); now.Sub(l.lastSweep) > time.Minute {
 		for k, b := range l.buckets {
-			if b.Tokens() >= loginBurst {
+			if b.pending == 0 && b.lim.Tokens() >= loginBurst {
 				delete(l.buckets, k)
 			}
 		}
@@ -183,7 +221,7 @@ func (l *loginLimiter) bucket(key string) *rate.Limiter {
 	}
 	b, ok := l.buckets[key]
 	if !ok {
-		b = rate.NewLimiter(rate.Every(loginEvery), loginBurst)
+		b = &loginBucket{lim: rate.NewLimiter(rate.Every(loginEvery), loginBurst)}
 		l.buckets[key] = b
 	}
 	return b

@@ -1,9 +1,11 @@
 package ui_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -135,4 +137,39 @@ func TestRootAndNotFound(t *testing.T) {
 	}
 	// Logged out, unknown pages are a 404 too, not a redirect.
 	e.client().get("/nope").want(404, "Not found")
+}
+
+// TestLoginThrottledConcurrently sends many wrong passwords at once: they
+// must be counted as they arrive, not after their (slow) password checks, so
+// only the burst is checked and the rest are refused.
+func TestLoginThrottledConcurrently(t *testing.T) {
+	e := newEnv(t)
+	const guesses = 40
+	statuses := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"email": {e.member.Email}, "password": {fmt.Sprintf("guess %d", i)}}
+			resp, err := http.PostForm(e.srv.URL+"/login", form)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for st := range statuses {
+		counts[st]++
+	}
+	if counts[http.StatusUnauthorized] > 5 || counts[http.StatusUnauthorized]+counts[http.StatusTooManyRequests] != guesses {
+		t.Fatalf("%d parallel wrong passwords: statuses %v, want at most 5 × 401 and the rest 429", guesses, counts)
+	}
+	e.client().post("/login", url.Values{"email": {e.member.Email}, "password": {testPassword}}).
+		want(http.StatusTooManyRequests)
 }

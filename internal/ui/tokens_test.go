@@ -12,7 +12,7 @@ func TestTokens(t *testing.T) {
 	e := newEnv(t)
 	c := e.login(e.member)
 	c.get("/tokens").want(200, "No tokens yet.", `id="token-form"`)
-	c.post("/tokens", url.Values{"name": {"  "}}).want(http.StatusUnprocessableEntity, `id="name-error"`)
+	c.post("/tokens", url.Values{"name": {"  "}}).want(http.StatusUnprocessableEntity, `id="name-error"`, "Name the token after what will use it")
 
 	p := c.post("/tokens", url.Values{"name": {"backup script"}}).want(200, "shown only this once", `id="copy-token"`, "backup script")
 	m := regexp.MustCompile(`id="token-secret" value="([^"]+)"`).FindStringSubmatch(p.Body)

@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"simplecrm/internal/crm"
 	"simplecrm/internal/password"
@@ -43,8 +42,8 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request, u *crm.User
 	if !crm.ValidEmail(email) {
 		errs.Add("email", "Enter an email address such as ann@example.com.")
 	}
-	if utf8.RuneCountInString(pw) < password.MinLength {
-		errs.Add("password", "Use at least 8 characters.")
+	if msg := password.Problem(pw); msg != "" {
+		errs.Add("password", msg)
 	}
 	if role != crm.RoleAdmin && role != crm.RoleMember {
 		errs.Add("role", "Choose a role.")

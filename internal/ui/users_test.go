@@ -30,6 +30,7 @@ func TestAddUserAndChangeRole(t *testing.T) {
 		name, email, password, role, want string
 	}{
 		{"short password", "new@acme.example", "short", "member", "Use at least 8 characters."},
+		{"spaces as password", "new@acme.example", "          ", "member", "Use characters other than spaces."},
 		{"bad email", "new at acme", "long enough", "member", "Enter an email address"},
 		{"used email", e.member.Email, "long enough", "member", "This email already has an account."},
 		{"bad role", "new@acme.example", "long enough", "owner", "Choose a role."},
