@@ -25,6 +25,9 @@ func (r *run) push(ctx context.Context) error {
 			return err
 		}
 		err = r.pushBatch(ctx, cs)
+		if err != nil {
+			err = r.countRefusedCreates(ctx, err, cs[len(cs)-1].Version)
+		}
 		if errors.Is(err, errRedoBatch) && redo < 3 {
 			redo++
 			continue // the batch again, now that lost creates are linked
@@ -330,7 +333,7 @@ func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, l
 // is lost may have happened: the account's contacts are listed again to find
 // it by that id before anything is created twice.
 func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
-	for _, batch := range chunks(cs, MaxBatchMutate) {
+	for i, batch := range chunks(cs, MaxBatchMutate) {
 		persons := make([]*people.Person, len(batch))
 		for i, c := range batch {
 			p := &people.Person{
@@ -344,14 +347,15 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 			persons[i] = p
 		}
 		created, err := r.create(ctx, persons)
-		switch google.Classify(err) {
+		switch google.ClassifyCreate(err) {
 		case google.KindAmbiguous, google.KindRetry:
 			return r.recoverCreates(ctx, len(batch), err)
 		case google.KindContactLimit:
 			// Stop before the checkpoint passes them: the next run, once
-			// there is room, creates them.
-			r.rec.Counts.Skipped += len(batch)
-			return &contactLimitError{n: len(batch), err: err}
+			// there is room, creates them. push adds the later batches.
+			left := len(cs) - i*MaxBatchMutate
+			r.rec.Counts.Skipped += left
+			return &contactLimitError{n: left, err: err}
 		}
 		if err != nil {
 			return err

@@ -1,0 +1,67 @@
+package contactsync_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/googleemu"
+)
+
+// A full Google account stops the run with the number of every contact still
+// to create, not only the refused batch's. Google's wording is UNCONFIRMED:
+// the run must read the refusal the same with the emulator's message and
+// with a message that says nothing of a limit (the status decides).
+func TestContactLimitCountsEveryPendingCreate(t *testing.T) {
+	for _, wording := range []string{"", "Precondition check failed."} {
+		t.Run(fmt.Sprintf("message=%q", wording), func(t *testing.T) {
+			f := newFixture(t, "sqlite")
+			f.emu.Configure(func(o *googleemu.Options) { o.MaxContacts, o.ContactLimitMessage = 3, wording })
+			for i := range 450 {
+				f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+			}
+			run := f.sync()
+			if run.Status != crm.RunFailed || !strings.Contains(run.Error, "450 contacts were not created") || run.Counts.Skipped != 450 {
+				t.Fatalf("run %s %q, skipped %d: want 450 reported", run.Status, run.Error, run.Counts.Skipped)
+			}
+			f.emu.Configure(func(o *googleemu.Options) { o.MaxContacts = 1000 })
+			f.mustSync()
+			assertConverged(t, f, 450)
+		})
+	}
+}
+
+// A token without the contacts scope ends the run with a reconnect request,
+// whether Google adds the ErrorInfo reason or not (UNCONFIRMED for People).
+func TestInsufficientScopeBothShapes(t *testing.T) {
+	for _, info := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ErrorInfo=%v", info), func(t *testing.T) {
+			f := newFixture(t, "sqlite")
+			f.emu.Configure(func(o *googleemu.Options) { o.ScopeErrorInfo = info })
+			ea, err := f.emu.AddAccount("bob@gmail.example", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := f.emu.IssueToken("bob@gmail.example", "openid email")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &crm.GoogleAccount{OrgID: f.org.ID, UserID: f.user.ID, Sub: ea.Sub, Email: "bob@gmail.example", RefreshToken: tok.RefreshToken}
+			if err := f.svc.GoogleAccounts.SaveGoogleAccount(f.ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			run := f.sync(a)
+			if run.Status != crm.RunFailed || !strings.Contains(run.Error, "tick the contacts permission") {
+				t.Fatalf("run %s %q: want the scope message", run.Status, run.Error)
+			}
+			got, err := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.ReconnectNeeded {
+				t.Error("account not marked reconnect needed")
+			}
+		})
+	}
+}
