@@ -360,16 +360,21 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 		if err != nil {
 			return err
 		}
-		links := make([]*Link, len(created))
+		var links []*Link
 		for i, p := range created {
 			c := batch[i]
-			links[i] = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
-				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true}
+			if p == nil { // refused on its own (a batch answered per item)
+				r.rec.Counts.Skipped++
+				r.event(crm.EventSkipped, c.ID, "Google refused to create this contact; edit it to try again.")
+				continue
+			}
+			links = append(links, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
+				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true})
 		}
 		if err := r.store.SaveLinks(ctx, links...); err != nil {
 			return err
 		}
-		r.rec.Counts.GoogleCreated += len(created)
+		r.rec.Counts.GoogleCreated += len(links)
 	}
 	return nil
 }
