@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"simplecrm/internal/contactsync"
+	"simplecrm/internal/jobs"
 )
 
 // SyncConfig tunes the sync engine: how phone numbers are read and, in
@@ -15,6 +17,11 @@ type SyncConfig struct {
 	// without "+" belong to; "" = only "+" numbers and Google's canonicalForm
 	// are read as E.164, other numbers compare by their digits.
 	PhoneRegion string
+	// Budget bounds one sync run; it must stay below jobs.SyncTimeout so a
+	// long run ends failed-but-resumable rather than cancelled by the queue.
+	Budget time.Duration
+
+	budget string // as given, parsed by resolve
 }
 
 // syncFlags registers the sync settings on fs, with environment defaults.
@@ -22,6 +29,8 @@ func syncFlags(fs *flag.FlagSet, env func(name, def string) string) *SyncConfig 
 	c := &SyncConfig{}
 	fs.StringVar(&c.PhoneRegion, "phone-region", env("SIMPLECRM_PHONE_REGION", ""),
 		"country of phone numbers written without +, e.g. FR; empty = only + numbers and Google's canonical form (SIMPLECRM_PHONE_REGION)")
+	fs.StringVar(&c.budget, "sync-budget", env("SIMPLECRM_SYNC_BUDGET", contactsync.DefaultBudget.String()),
+		"time limit of one sync run, below the job limit of "+jobs.SyncTimeout.String()+" (SIMPLECRM_SYNC_BUDGET)")
 	return c
 }
 
@@ -30,12 +39,20 @@ func (c *SyncConfig) resolve() error {
 	if c.PhoneRegion != "" && !isRegion(c.PhoneRegion) {
 		return fmt.Errorf("SIMPLECRM_PHONE_REGION %q must be a two-letter country code such as FR, or empty", c.PhoneRegion)
 	}
+	if c.budget == "" { // a Config made in code (the demo)
+		c.budget = contactsync.DefaultBudget.String()
+	}
+	d, err := time.ParseDuration(c.budget)
+	if err != nil || d < time.Second || d >= jobs.SyncTimeout {
+		return fmt.Errorf("SIMPLECRM_SYNC_BUDGET %q must be a duration from 1s to below %s (the job limit), such as 25m", c.budget, jobs.SyncTimeout)
+	}
+	c.Budget = d
 	return nil
 }
 
 // Options returns the engine options serve and sync run with.
 func (c *SyncConfig) Options() contactsync.Options {
-	return contactsync.Options{Phones: contactsync.Phones{Region: c.PhoneRegion}}
+	return contactsync.Options{Phones: contactsync.Phones{Region: c.PhoneRegion}, Budget: c.Budget}
 }
 
 func isRegion(s string) bool {

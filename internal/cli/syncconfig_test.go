@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/api/people/v1"
 
@@ -13,6 +14,7 @@ import (
 	"simplecrm/internal/crm"
 	"simplecrm/internal/google"
 	"simplecrm/internal/googleemu"
+	"simplecrm/internal/jobs"
 	"simplecrm/internal/password"
 	"simplecrm/internal/store/storetest"
 )
@@ -43,6 +45,21 @@ func TestPhoneRegionConfig(t *testing.T) {
 	bad := &Config{Sync: &SyncConfig{PhoneRegion: "France"}, syncInterval: "15m"}
 	if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
 		t.Errorf("resolve(France) = %v", err)
+	}
+}
+
+func TestSyncBudgetConfig(t *testing.T) {
+	if b := mustConfig(t, nil).Sync.Options().Budget; b != 25*time.Minute || b >= jobs.SyncTimeout {
+		t.Errorf("default budget = %s, want 25m, below the job limit %s", b, jobs.SyncTimeout)
+	}
+	if b := mustConfig(t, map[string]string{"SIMPLECRM_SYNC_BUDGET": "10m"}).Sync.Options().Budget; b != 10*time.Minute {
+		t.Errorf("budget = %s, want 10m", b)
+	}
+	for _, bad := range []string{"30m", "1h", "0", "soon"} {
+		c := &Config{Sync: &SyncConfig{budget: bad}, syncInterval: "15m"}
+		if err := c.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_SYNC_BUDGET") {
+			t.Errorf("budget %q: resolve = %v", bad, err)
+		}
 	}
 }
 

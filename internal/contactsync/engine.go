@@ -28,10 +28,15 @@ type Engine struct {
 	backoff google.Backoff
 }
 
+// DefaultBudget bounds a run's wall time. It is clearly shorter than the job
+// queue's own limit (jobs.SyncTimeout, 30 minutes), so that a long run ends
+// as failed-but-resumable with its message, not cancelled by the queue.
+const DefaultBudget = 25 * time.Minute
+
 // New returns an engine over the CRM store.
 func New(store Store, opts Options, log *slog.Logger) *Engine {
 	if opts.Budget == 0 {
-		opts.Budget = 30 * time.Minute
+		opts.Budget = DefaultBudget
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -77,7 +82,14 @@ func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	err := r.sync(ctx)
+	// The budget is also a deadline on every call, so that one slow answer
+	// cannot carry the run past it.
+	bctx, cancel := context.WithDeadline(ctx, r.deadline)
+	err := r.sync(bctx)
+	cancel()
+	if err != nil && ctx.Err() == nil && bctx.Err() != nil && !errors.Is(err, errBudget) {
+		err = fmt.Errorf("%w: %w", errBudget, err)
+	}
 	if ctx.Err() != nil {
 		rec.Status, rec.Phase = crm.RunQueued, "Interrupted; will resume"
 		_ = r.flush(context.WithoutCancel(ctx))
@@ -195,7 +207,13 @@ func (r *run) checkpoint(ctx context.Context) error {
 	if err := r.store.SaveState(ctx, r.acct.ID, r.state); err != nil {
 		return fmt.Errorf("sync %s: checkpoint: %w", r.acct.Email, err)
 	}
-	return r.flush(ctx)
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	if r.opts.Now().After(r.deadline) {
+		return errBudget // checkpointed: the next run goes on from here
+	}
+	return nil
 }
 
 func (r *run) userMessage(err error) string {
@@ -210,7 +228,10 @@ func (r *run) userMessage(err error) string {
 		return fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created. Make room in Google Contacts; the next sync creates them.", full.n)
 	}
 	if errors.Is(err, errBudget) {
-		return "Google kept refusing requests (rate limits or errors) for too long. The sync stopped; the next run resumes where it left off."
+		if google.Classify(err) == google.KindRetry {
+			return "Google kept refusing requests (rate limits or errors) for too long. The sync stopped; the next run resumes where it left off."
+		}
+		return fmt.Sprintf("The sync reached its time limit (%s) before finishing. Everything done so far is kept; the next run resumes where this one stopped.", r.opts.Budget)
 	}
 	return "The sync stopped on an unexpected error; the next run resumes where it left off. Details are in the server log."
 }

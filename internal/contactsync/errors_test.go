@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"simplecrm/internal/contactsync"
 	"simplecrm/internal/crm"
 	"simplecrm/internal/googleemu"
 )
@@ -64,4 +66,37 @@ func TestInsufficientScopeBothShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A run longer than its budget (slow answers, no error at all) stops at a
+// checkpoint as failed-but-resumable with a clear message, before the job
+// queue's own limit would cancel it; the next run goes on from there.
+func TestBudgetStopsALongRunAtACheckpoint(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	for i := range 450 {
+		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+	}
+	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"}, Budget: 900 * time.Millisecond}, nil)
+	f.emu.SetLatency("people.batchCreateContacts", 600*time.Millisecond)
+	first := f.sync()
+	if first.Status != crm.RunFailed || !strings.Contains(first.Error, "time limit") || !strings.Contains(first.Error, "resumes") {
+		t.Fatalf("run %s %q: want failed-but-resumable on the time limit", first.Status, first.Error)
+	}
+	if first.Counts.GoogleCreated == 0 || first.Counts.GoogleCreated == 450 {
+		t.Fatalf("first run created %d: want part of the job done", first.Counts.GoogleCreated)
+	}
+	st, err := f.db.LoadState(f.ctx, f.acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CRMVersion == 0 {
+		t.Fatal("the checkpoint of the batches done was not kept")
+	}
+	f.emu.SetLatency("people.batchCreateContacts", 0)
+	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"}}, nil)
+	second := f.mustSync()
+	if second.Counts.GoogleCreated+first.Counts.GoogleCreated != 450 {
+		t.Errorf("created %d then %d: the second run did not resume where the first stopped", first.Counts.GoogleCreated, second.Counts.GoogleCreated)
+	}
+	assertConverged(t, f, 450)
 }
