@@ -63,6 +63,34 @@ func TestSyncBudgetConfig(t *testing.T) {
 	}
 }
 
+func TestSyncRateConfig(t *testing.T) {
+	if r := mustConfig(t, nil).Sync.Options().Rate; r != contactsync.DefaultRateLimit || r.WritesPerMinute > 60 {
+		t.Errorf("default rate = %+v, want the conservative default (at most 1 write/s)", r)
+	}
+	got := mustConfig(t, map[string]string{"SIMPLECRM_SYNC_READS_PER_MINUTE": "180", "SIMPLECRM_SYNC_WRITES_PER_MINUTE": "0"}).Sync.Options().Rate
+	if got.ReadsPerMinute != 180 || got.WritesPerMinute != 0 {
+		t.Errorf("rate = %+v, want 180 reads, unlimited writes", got)
+	}
+	c := &Config{Addr: "127.0.0.1:8080", syncInterval: "15m"}
+	if err := c.resolve(); err != nil || c.Sync.Options().Rate != contactsync.DefaultRateLimit {
+		t.Errorf("a Config made in code: %v, rate %+v", err, c.Sync.Options().Rate)
+	}
+	for _, bad := range []string{"-1", "lots"} {
+		a := &App{Getenv: func(k string) string {
+			if k == "SIMPLECRM_SYNC_WRITES_PER_MINUTE" {
+				return bad
+			}
+			return ""
+		}}
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		cfg := a.configFlags(fs)
+		_ = fs.Parse(nil)
+		if err := cfg.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_SYNC_WRITES_PER_MINUTE") {
+			t.Errorf("writes %q: resolve = %v", bad, err)
+		}
+	}
+}
+
 // TestProductionPhonesUseCanonicalForm runs the engine with the options serve
 // builds when SIMPLECRM_PHONE_REGION is not set: Google's canonicalForm makes
 // "06 12 34 56 78" in Google the CRM's "+33612345678", so matching the two

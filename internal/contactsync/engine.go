@@ -26,6 +26,7 @@ type Engine struct {
 	opts    Options
 	log     *slog.Logger
 	backoff google.Backoff
+	limits  accountLimits
 }
 
 // DefaultBudget bounds a run's wall time. It is clearly shorter than the job
@@ -73,6 +74,7 @@ var errBudget = errors.New("sync time budget exhausted")
 // retried); a run that failed for Google reasons returns nil with rec.Status
 // failed and a user-facing rec.Error.
 func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec *crm.SyncRun, progress Progress) error {
+	g = limitedGoogle{g: g, l: e.limits.get(acct.ID, e.opts.Rate)}
 	r := &run{Engine: e, g: g, acct: acct, rec: rec, progress: progress,
 		deadline: e.opts.Now().Add(e.opts.Budget)}
 	if acct.Scope != crm.ScopeAll {

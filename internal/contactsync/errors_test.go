@@ -100,3 +100,40 @@ func TestBudgetStopsALongRunAtACheckpoint(t *testing.T) {
 	}
 	assertConverged(t, f, 450)
 }
+
+// The client-side rate limit spaces an account's write calls, and keeps
+// doing so across runs (the account's bucket outlives a run).
+func TestRateLimitSpacesCalls(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"},
+		Rate: contactsync.RateLimit{WritesPerMinute: 300, Burst: 1}}, nil) // one write every 200 ms
+	for i := range 450 {
+		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+	}
+	f.mustSync() // group create + 3 batch creates
+	c := f.find(f.live()[0].ID)
+	c.LastName = "Edited"
+	if err := f.svc.Contacts.UpdateContact(f.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync() // 1 batch update, right after the first run's last write
+	var writes []time.Time
+	for _, e := range f.emu.Requests() {
+		if isWrite(e.Method) {
+			writes = append(writes, e.Time)
+		}
+	}
+	if len(writes) != 5 {
+		t.Fatalf("%d writes, want 5", len(writes))
+	}
+	// Times are logged when the emulator gets a request, after the client
+	// built and sent it: a single gap may look shorter, the span may not.
+	if span := writes[4].Sub(writes[0]); span < 750*time.Millisecond {
+		t.Errorf("5 writes within %s, want at least 4 × 200ms", span)
+	}
+	for i := 1; i < len(writes); i++ {
+		if gap := writes[i].Sub(writes[i-1]); gap < 100*time.Millisecond {
+			t.Errorf("write %d came %s after the previous one, want about 200ms", i, gap)
+		}
+	}
+}

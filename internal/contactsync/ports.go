@@ -143,5 +143,8 @@ type Options struct {
 	// Backoff is the retry policy of 429, 5xx and lost answers; zero = the
 	// defaults of google.Backoff.
 	Backoff google.Backoff
-	Now     func() time.Time
+	// Rate spaces the calls of each account; zero = unlimited (tests).
+	// Production uses DefaultRateLimit unless configured.
+	Rate RateLimit
+	Now  func() time.Time
 }
