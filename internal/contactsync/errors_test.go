@@ -1,10 +1,13 @@
 package contactsync_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/api/people/v1"
 
 	"simplecrm/internal/contactsync"
 	"simplecrm/internal/crm"
@@ -68,7 +71,37 @@ func TestInsufficientScopeBothShapes(t *testing.T) {
 	}
 }
 
-// A run longer than its budget (slow answers, no error at all) stops at a
+// clockedCreates advances the engine's clock by step at every batch create:
+// a run that takes long, made deterministic on a busy machine.
+type clockedCreates struct {
+	contactsync.Google
+	now  *time.Time
+	step time.Duration
+}
+
+func (c clockedCreates) BatchCreate(ctx context.Context, ps []*people.Person) ([]*people.Person, error) {
+	*c.now = c.now.Add(c.step)
+	return c.Google.BatchCreate(ctx, ps)
+}
+
+// runWith runs the fixture's engine once with the Google client wrapped.
+func (f *fixture) runWith(wrap func(contactsync.Google) contactsync.Google) *crm.SyncRun {
+	f.t.Helper()
+	full, err := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.engine.Run(f.ctx, wrap(f.googleClient(full)), full, run, nil); err != nil {
+		f.t.Fatalf("run: %v", err)
+	}
+	return run
+}
+
+// A run longer than its budget (no error at all, only long) stops at a
 // checkpoint as failed-but-resumable with a clear message, before the job
 // queue's own limit would cancel it; the next run goes on from there.
 func TestBudgetStopsALongRunAtACheckpoint(t *testing.T) {
@@ -76,29 +109,48 @@ func TestBudgetStopsALongRunAtACheckpoint(t *testing.T) {
 	for i := range 450 {
 		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
 	}
-	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"}, Budget: 900 * time.Millisecond}, nil)
-	f.emu.SetLatency("people.batchCreateContacts", 600*time.Millisecond)
-	first := f.sync()
+	now := time.Now()
+	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"},
+		Now: func() time.Time { return now }}, nil) // the default budget, 25 minutes
+	first := f.runWith(func(g contactsync.Google) contactsync.Google {
+		return clockedCreates{Google: g, now: &now, step: 15 * time.Minute}
+	})
 	if first.Status != crm.RunFailed || !strings.Contains(first.Error, "time limit") || !strings.Contains(first.Error, "resumes") {
 		t.Fatalf("run %s %q: want failed-but-resumable on the time limit", first.Status, first.Error)
 	}
-	if first.Counts.GoogleCreated == 0 || first.Counts.GoogleCreated == 450 {
-		t.Fatalf("first run created %d: want part of the job done", first.Counts.GoogleCreated)
+	if first.Counts.GoogleCreated != 400 {
+		t.Fatalf("first run created %d: want the two batches done within the budget", first.Counts.GoogleCreated)
 	}
-	st, err := f.db.LoadState(f.ctx, f.acct.ID)
-	if err != nil {
-		t.Fatal(err)
+	if st, err := f.db.LoadState(f.ctx, f.acct.ID); err != nil || st.CRMVersion == 0 {
+		t.Fatalf("state %+v, %v: the checkpoint of the batches done was not kept", st, err)
 	}
-	if st.CRMVersion == 0 {
-		t.Fatal("the checkpoint of the batches done was not kept")
-	}
-	f.emu.SetLatency("people.batchCreateContacts", 0)
 	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"}}, nil)
-	second := f.mustSync()
-	if second.Counts.GoogleCreated+first.Counts.GoogleCreated != 450 {
-		t.Errorf("created %d then %d: the second run did not resume where the first stopped", first.Counts.GoogleCreated, second.Counts.GoogleCreated)
+	if second := f.mustSync(); second.Counts.GoogleCreated != 50 {
+		t.Errorf("second run created %d, want the 50 left", second.Counts.GoogleCreated)
 	}
 	assertConverged(t, f, 450)
+}
+
+// The budget also bounds a call in flight: one slow answer does not carry
+// the run past it, and the run still ends failed-but-resumable, not queued.
+func TestBudgetCutsASlowCall(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	for i := range 3 {
+		f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
+	}
+	f.engine = contactsync.New(f.db, contactsync.Options{Phones: contactsync.Phones{Region: "FR"}, Budget: time.Second}, nil)
+	f.emu.SetLatency("people.batchCreateContacts", time.Minute)
+	start := time.Now()
+	run := f.sync()
+	if run.Status != crm.RunFailed || !strings.Contains(run.Error, "time limit") {
+		t.Fatalf("run %s %q: want failed on the time limit", run.Status, run.Error)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the run took %s with a 1s budget", d)
+	}
+	f.emu.SetLatency("people.batchCreateContacts", 0)
+	f.mustSync()
+	assertConverged(t, f, 3)
 }
 
 // The client-side rate limit spaces an account's write calls, and keeps
