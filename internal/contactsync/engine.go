@@ -63,6 +63,7 @@ type run struct {
 	deadline time.Time
 	events   []crm.SyncEvent
 	progress Progress
+	work     work // what Done and Total count, see progress.go
 }
 
 // errBudget ends a run that ran out of time; its checkpoints are kept.
@@ -98,6 +99,7 @@ func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec
 		return ctx.Err()
 	}
 	rec.Status, rec.Phase = crm.RunSucceeded, "Done"
+	r.finishProgress(err == nil)
 	if err != nil {
 		rec.Status, rec.Phase = crm.RunFailed, "Stopped"
 		rec.Error = r.userMessage(err)
@@ -117,12 +119,16 @@ func (r *run) sync(ctx context.Context) error {
 	if r.state, err = r.store.LoadState(ctx, r.acct.ID); err != nil {
 		return err
 	}
+	if err := r.startProgress(ctx); err != nil {
+		return err
+	}
 	if err := r.ensureGroup(ctx); err != nil {
 		return err
 	}
 	if err := r.pull(ctx); err != nil {
 		return err
 	}
+	r.pushing()
 	return r.push(ctx)
 }
 

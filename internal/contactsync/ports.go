@@ -58,6 +58,8 @@ type Store interface {
 	// version is above after, trashed ones included, in version order, with
 	// their employments.
 	ContactsChangedSince(ctx context.Context, orgID, ownerID, after int64, limit int) ([]*crm.Contact, error)
+	// CountContactsChangedSince counts them all (for the run's progress).
+	CountContactsChangedSince(ctx context.Context, orgID, ownerID, after int64) (int, error)
 	// ContactsByEmail returns the live contacts of the scope having any of
 	// the emails (personal or work, compared in EmailKey form), oldest first.
 	ContactsByEmail(ctx context.Context, orgID, ownerID int64, emails []string) ([]*crm.Contact, error)

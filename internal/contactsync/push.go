@@ -65,7 +65,7 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		toCreate, unlinked  []*crm.Contact
 	)
 	for _, c := range cs {
-		r.rec.Done++
+		r.pushedOne()
 		l := byContact[c.ID]
 		switch {
 		case l != nil && c.DeletedAt != nil:
