@@ -26,13 +26,22 @@ func TestContactLimitCountsEveryPendingCreate(t *testing.T) {
 			for i := range 450 {
 				f.crmContact(crm.Contact{FirstName: "C", LastName: itoa(int64(i)), PersonalEmail: "c" + itoa(int64(i)) + "@example.org"})
 			}
+			// Not counted: a duplicate of c449 (skipped, not created) and
+			// one matching a Google contact outside the group (linked).
+			f.crmContact(crm.Contact{FirstName: "Dup", PersonalEmail: "c449@example.org"})
+			f.crmContact(crm.Contact{FirstName: "Out", PersonalEmail: "out@example.org"})
+			if _, err := f.emu.CreateContact(f.gmail, person("Out", "Side", "out@example.org")); err != nil {
+				t.Fatal(err)
+			}
 			run := f.sync()
 			if run.Status != crm.RunFailed || !strings.Contains(run.Error, "450 contacts were not created") || run.Counts.Skipped != 450 {
 				t.Fatalf("run %s %q, skipped %d: want 450 reported", run.Status, run.Error, run.Counts.Skipped)
 			}
 			f.emu.Configure(func(o *googleemu.Options) { o.MaxContacts = 1000 })
 			f.mustSync()
-			assertConverged(t, f, 450)
+			if n := len(f.groupMembers()); n != 451 {
+				t.Errorf("the group has %d members, want 451 (450 created, 1 linked)", n)
+			}
 		})
 	}
 }

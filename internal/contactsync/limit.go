@@ -3,6 +3,8 @@ package contactsync
 import (
 	"context"
 	"errors"
+
+	"simplecrm/internal/crm"
 )
 
 // countRefusedCreates completes the count of a contactLimitError, which only
@@ -25,9 +27,9 @@ func (r *run) countRefusedCreates(ctx context.Context, err error, after int64) e
 }
 
 // pendingCreates counts the live contacts of the scope changed after the
-// given CRM version that have no link: each would need a Google contact. A
-// contact whose email matches a known Google contact would be linked, not
-// created, and is left out.
+// given CRM version that would need a Google contact: not linked, no email
+// of a known Google contact (it would be linked instead), and not a
+// duplicate of an older contact's email (it would be skipped).
 func (r *run) pendingCreates(ctx context.Context, after int64) (int, error) {
 	n := 0
 	for {
@@ -36,47 +38,66 @@ func (r *run) pendingCreates(ctx context.Context, after int64) (int, error) {
 			return n, err
 		}
 		after = cs[len(cs)-1].Version
-		ids := make([]int64, 0, len(cs))
-		for _, c := range cs {
-			ids = append(ids, c.ID)
-		}
-		links, err := r.store.LinksByContact(ctx, r.acct.ID, ids)
+		skip, err := r.notToCreate(ctx, cs)
 		if err != nil {
 			return n, err
 		}
-		linked := make(map[int64]bool, len(links))
-		for _, l := range links {
-			linked[l.ContactID] = true
-		}
-		var emails []string
 		for _, c := range cs {
-			emails = append(emails, ContactView(c).Emails()...)
-		}
-		known := map[string]bool{}
-		if len(emails) > 0 {
-			found, err := r.store.PeopleByEmail(ctx, r.acct.ID, emails)
-			if err != nil {
-				return n, err
-			}
-			for _, p := range found {
-				for _, e := range p.Emails {
-					known[e] = true
-				}
-			}
-		}
-		for _, c := range cs {
-			if c.DeletedAt == nil && !linked[c.ID] && !anyKnown(known, ContactView(c).Emails()) {
+			if c.DeletedAt == nil && !skip[c.ID] {
 				n++
 			}
 		}
 	}
 }
 
-func anyKnown(known map[string]bool, emails []string) bool {
-	for _, e := range emails {
-		if known[e] {
-			return true
+// notToCreate returns the contacts of cs that are linked, match a known
+// Google contact by email, or share an email with an older contact.
+func (r *run) notToCreate(ctx context.Context, cs []*crm.Contact) (map[int64]bool, error) {
+	skip := map[int64]bool{}
+	ids := make([]int64, 0, len(cs))
+	var emails []string
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+		emails = append(emails, ContactView(c).Emails()...)
+	}
+	links, err := r.store.LinksByContact(ctx, r.acct.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		skip[l.ContactID] = true
+	}
+	if len(emails) == 0 {
+		return skip, nil
+	}
+	known := map[string]bool{}
+	found, err := r.store.PeopleByEmail(ctx, r.acct.ID, emails)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range found {
+		for _, e := range p.Emails {
+			known[e] = true
 		}
 	}
-	return false
+	same, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
+	if err != nil {
+		return nil, err
+	}
+	oldest := map[string]*crm.Contact{}
+	for _, c := range same {
+		for _, e := range ContactView(c).Emails() {
+			if o := oldest[e]; o == nil || older(c, o) {
+				oldest[e] = c
+			}
+		}
+	}
+	for _, c := range cs {
+		for _, e := range ContactView(c).Emails() {
+			if known[e] || oldest[e] != nil && oldest[e].ID != c.ID {
+				skip[c.ID] = true
+			}
+		}
+	}
+	return skip, nil
 }
