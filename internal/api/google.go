@@ -189,10 +189,10 @@ func (h *handler) getRun(w http.ResponseWriter, r *http.Request, u *crm.User) er
 	if err != nil {
 		return err
 	}
-	out := runJSON{NextEventsCursor: next, ID: run.ID, AccountID: run.AccountID, Trigger: run.Trigger, Status: run.Status,
+	out := runJSON{ID: run.ID, AccountID: run.AccountID, Trigger: run.Trigger, Status: run.Status,
 		Phase: run.Phase, Done: run.Done, Total: run.Total, Counts: run.Counts, Error: run.Error,
 		CreatedAt: utc(run.CreatedAt), StartedAt: utcPtr(run.StartedAt), FinishedAt: utcPtr(run.FinishedAt),
-		Events: make([]eventJSON, 0, len(events))}
+		Events: make([]eventJSON, 0, len(events)), NextEventsCursor: next}
 	for _, e := range events {
 		out.Events = append(out.Events, eventJSON{Kind: e.Kind, ContactID: optionalID(e.ContactID),
 			Message: e.Message, CreatedAt: utc(e.CreatedAt)})
