@@ -50,6 +50,9 @@ type runJSON struct {
 	StartedAt  *time.Time     `json:"started_at"`
 	FinishedAt *time.Time     `json:"finished_at"`
 	Events     []eventJSON    `json:"events"`
+	// NextEventsCursor, when not empty, gives the next page of events
+	// (?events_cursor=).
+	NextEventsCursor string `json:"next_events_cursor"`
 }
 
 type eventJSON struct {
@@ -59,7 +62,8 @@ type eventJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// maxRunEvents bounds the events returned with a run.
+// maxRunEvents bounds the events returned with a run at once: the default
+// and largest ?events_limit=.
 const maxRunEvents = 1000
 
 func (h *handler) googleRoutes() {
@@ -82,11 +86,19 @@ func (h *handler) syncRoute(fn apiFunc) apiFunc {
 }
 
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request, u *crm.User) error {
+	q, limit, cursor, err := listParams(r)
+	if err != nil {
+		return err
+	}
 	accounts, err := h.sync.Accounts(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newPage(accounts, "", accountOut))
+	accounts, next, err := accountsPage(accounts, q, limit, cursor)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newPage(accounts, next, accountOut))
 	return nil
 }
 
@@ -173,14 +185,14 @@ func (h *handler) getRun(w http.ResponseWriter, r *http.Request, u *crm.User) er
 	if err != nil {
 		return err
 	}
-	events, err := h.svc.SyncRuns.ListSyncEvents(r.Context(), run.ID, maxRunEvents)
+	events, next, err := h.runEvents(r, run.ID)
 	if err != nil {
 		return err
 	}
 	out := runJSON{ID: run.ID, AccountID: run.AccountID, Trigger: run.Trigger, Status: run.Status,
 		Phase: run.Phase, Done: run.Done, Total: run.Total, Counts: run.Counts, Error: run.Error,
 		CreatedAt: utc(run.CreatedAt), StartedAt: utcPtr(run.StartedAt), FinishedAt: utcPtr(run.FinishedAt),
-		Events: make([]eventJSON, 0, len(events))}
+		Events: make([]eventJSON, 0, len(events)), NextEventsCursor: next}
 	for _, e := range events {
 		out.Events = append(out.Events, eventJSON{Kind: e.Kind, ContactID: optionalID(e.ContactID),
 			Message: e.Message, CreatedAt: utc(e.CreatedAt)})

@@ -30,6 +30,7 @@ type Config struct {
 	GoogleAPI     string
 	SyncInterval  time.Duration
 	SyncLease     time.Duration
+	Sync          *SyncConfig
 
 	syncInterval, syncLease string // as given, parsed by resolve
 }
@@ -57,11 +58,18 @@ func (a *App) configFlags(fs *flag.FlagSet) *Config {
 	// Parsed in resolve, so that a bad environment value is reported like a bad flag.
 	fs.StringVar(&c.syncInterval, "sync-interval", env("SIMPLECRM_SYNC_INTERVAL", "15m"), "automatic sync period, 0 = off (SIMPLECRM_SYNC_INTERVAL)")
 	fs.StringVar(&c.syncLease, "sync-lease", env("SIMPLECRM_SYNC_LEASE", jobs.DefaultLeaseTTL.String()), "how soon a sync whose process died is resumed (SIMPLECRM_SYNC_LEASE)")
+	c.Sync = syncFlags(fs, env)
 	return c
 }
 
 // resolve validates the configuration and fills derived defaults.
 func (c *Config) resolve() error {
+	if c.Sync == nil { // a Config made in code (the demo)
+		c.Sync = defaultSyncConfig()
+	}
+	if err := c.Sync.resolve(); err != nil {
+		return err
+	}
 	d, err := parseInterval(c.syncInterval)
 	if err != nil {
 		return err

@@ -76,7 +76,7 @@ func startSync(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger)
 	if err := db.SetSecretKey(key); err != nil {
 		return nil, nil, err
 	}
-	engine := contactsync.New(db, contactsync.Options{}, log)
+	engine := contactsync.New(db, cfg.Sync.Options(), log)
 	svc := syncmobile.New(db, google.Config{
 		ClientID:     cfg.GoogleClient,
 		ClientSecret: cfg.GoogleSecret,

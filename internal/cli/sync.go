@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"simplecrm/internal/crm"
@@ -45,11 +47,15 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		q.Stop(stopCtx)
-	}()
+	var stopOnce sync.Once
+	stop := func(d time.Duration) {
+		stopOnce.Do(func() {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+			defer cancel()
+			q.Stop(stopCtx)
+		})
+	}
+	defer stop(30 * time.Second)
 	acct, err := pickAccount(ctx, svc, u, *account)
 	if err != nil {
 		return err
@@ -59,6 +65,13 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	run, err := a.follow(ctx, svc, u, runID)
+	if errors.Is(err, errInterrupted) {
+		// Our queue is the one running the sync: stop it now, which
+		// cancels the run at its next call; it keeps its checkpoints and
+		// waits, queued, for the next server or simplecrm sync.
+		stop(time.Second)
+		return interrupted(context.WithoutCancel(ctx), svc, u, runID)
+	}
 	if err != nil {
 		return err
 	}
@@ -67,6 +80,24 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("sync of %s failed: %s", acct.Email, run.Error)
 	}
 	return nil
+}
+
+var errInterrupted = errors.New("interrupted")
+
+// interrupted says what became of a run the user interrupted, once our queue
+// stopped: ended meanwhile, still running (a server's worker had taken the
+// job, not ours), or stopped and waiting.
+func interrupted(ctx context.Context, svc *syncmobile.Service, u *crm.User, runID int64) error {
+	run, err := svc.Run(ctx, u, runID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("interrupted (run %d): %w", runID, err)
+	case syncmobile.Finished(run):
+		return fmt.Errorf("interrupted after the sync ended (%s): see run %d", run.Status, runID)
+	case run.Status == crm.RunRunning:
+		return fmt.Errorf("interrupted: the sync goes on in a server's background worker (run %d)", runID)
+	}
+	return fmt.Errorf("interrupted: the sync stopped; it resumes from its last checkpoint the next time a server or simplecrm sync runs (run %d)", runID)
 }
 
 func pickAccount(ctx context.Context, svc *syncmobile.Service, u *crm.User, email string) (*crm.GoogleAccount, error) {
@@ -90,38 +121,62 @@ func pickAccount(ctx context.Context, svc *syncmobile.Service, u *crm.User, emai
 	return nil, fmt.Errorf("%s has no Google account %s (connected: %s)", u.Email, email, strings.Join(emails, ", "))
 }
 
-// follow polls the run until it ends, drawing its progress.
+// follow polls the run until it ends, drawing its progress: a bar redrawn in
+// place on a terminal, otherwise (a log, a pipe) one line per change.
 func (a *App) follow(ctx context.Context, svc *syncmobile.Service, u *crm.User, runID int64) (*crm.SyncRun, error) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	tty, last := isTerminal(a.Stderr), ""
 	for {
 		run, err := svc.Run(ctx, u, runID)
+		if ctx.Err() != nil {
+			return nil, errInterrupted
+		}
 		if err != nil {
 			return nil, err
 		}
-		drawProgress(a.Stderr, run)
+		if line := progressLine(run); line != last {
+			last = line
+			if tty {
+				fmt.Fprintf(a.Stderr, "\r%-78s", line)
+			} else {
+				fmt.Fprintln(a.Stderr, line)
+			}
+		}
 		if syncmobile.Finished(run) {
-			fmt.Fprintln(a.Stderr)
+			if tty {
+				fmt.Fprintln(a.Stderr)
+			}
 			return run, nil
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(a.Stderr)
-			return nil, fmt.Errorf("interrupted; the run goes on in the background (run %d)", runID)
+			if tty {
+				fmt.Fprintln(a.Stderr)
+			}
+			return nil, errInterrupted
 		case <-tick.C:
 		}
 	}
 }
 
-// drawProgress redraws one line: a bar when the total is known, else a count.
-func drawProgress(w io.Writer, run *crm.SyncRun) {
+// progressLine is a bar when the total is known, else a count.
+func progressLine(run *crm.SyncRun) string {
 	const width = 30
-	line := fmt.Sprintf("%-9s %s: %d", run.Status, run.Phase, run.Done)
-	if run.Total > 0 {
-		done := min(run.Done, run.Total)
-		filled := width * done / run.Total
-		line = fmt.Sprintf("[%s%s] %3d%% %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
-			100*done/run.Total, run.Phase)
+	if run.Total <= 0 {
+		return fmt.Sprintf("%-9s %s: %d", run.Status, run.Phase, run.Done)
 	}
-	fmt.Fprintf(w, "\r%-78s", line)
+	done := min(run.Done, run.Total)
+	filled := width * done / run.Total
+	return fmt.Sprintf("[%s%s] %3d%% %s (%d/%d)", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		100*done/run.Total, run.Phase, done, run.Total)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -26,12 +26,18 @@ type Engine struct {
 	opts    Options
 	log     *slog.Logger
 	backoff google.Backoff
+	limits  accountLimits
 }
+
+// DefaultBudget bounds a run's wall time. It is clearly shorter than the job
+// queue's own limit (jobs.SyncTimeout, 30 minutes), so that a long run ends
+// as failed-but-resumable with its message, not cancelled by the queue.
+const DefaultBudget = 25 * time.Minute
 
 // New returns an engine over the CRM store.
 func New(store Store, opts Options, log *slog.Logger) *Engine {
 	if opts.Budget == 0 {
-		opts.Budget = 30 * time.Minute
+		opts.Budget = DefaultBudget
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -57,6 +63,7 @@ type run struct {
 	deadline time.Time
 	events   []crm.SyncEvent
 	progress Progress
+	work     work // what Done and Total count, see progress.go
 }
 
 // errBudget ends a run that ran out of time; its checkpoints are kept.
@@ -68,6 +75,7 @@ var errBudget = errors.New("sync time budget exhausted")
 // retried); a run that failed for Google reasons returns nil with rec.Status
 // failed and a user-facing rec.Error.
 func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec *crm.SyncRun, progress Progress) error {
+	g = limitedGoogle{g: g, l: e.limits.get(acct.ID, e.opts.Rate)}
 	r := &run{Engine: e, g: g, acct: acct, rec: rec, progress: progress,
 		deadline: e.opts.Now().Add(e.opts.Budget)}
 	if acct.Scope != crm.ScopeAll {
@@ -77,13 +85,21 @@ func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	err := r.sync(ctx)
+	// The budget is also a deadline on every call, so that one slow answer
+	// cannot carry the run past it.
+	bctx, cancel := context.WithDeadline(ctx, r.deadline)
+	err := r.sync(bctx)
+	cancel()
+	if err != nil && ctx.Err() == nil && bctx.Err() != nil && !errors.Is(err, errBudget) {
+		err = fmt.Errorf("%w: %w", errBudget, err)
+	}
 	if ctx.Err() != nil {
 		rec.Status, rec.Phase = crm.RunQueued, "Interrupted; will resume"
 		_ = r.flush(context.WithoutCancel(ctx))
 		return ctx.Err()
 	}
 	rec.Status, rec.Phase = crm.RunSucceeded, "Done"
+	r.finishProgress(err == nil)
 	if err != nil {
 		rec.Status, rec.Phase = crm.RunFailed, "Stopped"
 		rec.Error = r.userMessage(err)
@@ -103,12 +119,16 @@ func (r *run) sync(ctx context.Context) error {
 	if r.state, err = r.store.LoadState(ctx, r.acct.ID); err != nil {
 		return err
 	}
+	if err := r.startProgress(ctx); err != nil {
+		return err
+	}
 	if err := r.ensureGroup(ctx); err != nil {
 		return err
 	}
 	if err := r.pull(ctx); err != nil {
 		return err
 	}
+	r.pushing()
 	return r.push(ctx)
 }
 
@@ -195,7 +215,13 @@ func (r *run) checkpoint(ctx context.Context) error {
 	if err := r.store.SaveState(ctx, r.acct.ID, r.state); err != nil {
 		return fmt.Errorf("sync %s: checkpoint: %w", r.acct.Email, err)
 	}
-	return r.flush(ctx)
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	if r.opts.Now().After(r.deadline) {
+		return errBudget // checkpointed: the next run goes on from here
+	}
+	return nil
 }
 
 func (r *run) userMessage(err error) string {
@@ -210,7 +236,10 @@ func (r *run) userMessage(err error) string {
 		return fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created. Make room in Google Contacts; the next sync creates them.", full.n)
 	}
 	if errors.Is(err, errBudget) {
-		return "Google kept refusing requests (rate limits or errors) for too long. The sync stopped; the next run resumes where it left off."
+		if google.Classify(err) == google.KindRetry {
+			return "Google kept refusing requests (rate limits or errors) for too long. The sync stopped; the next run resumes where it left off."
+		}
+		return fmt.Sprintf("The sync reached its time limit (%s) before finishing. Everything done so far is kept; the next run resumes where this one stopped.", r.opts.Budget)
 	}
 	return "The sync stopped on an unexpected error; the next run resumes where it left off. Details are in the server log."
 }

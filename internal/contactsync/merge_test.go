@@ -193,6 +193,34 @@ func TestPhonesSame(t *testing.T) {
 	}
 }
 
+// TestPhonesSameWithoutRegion is production's default (no
+// SIMPLECRM_PHONE_REGION): a national number is read in the country of the
+// international number it is compared with, and Google's canonicalForm
+// stands for the number it was computed from.
+func TestPhonesSameWithoutRegion(t *testing.T) {
+	var p Phones
+	for _, tc := range []struct {
+		a, aE164, b, bE164 string
+		want               bool
+	}{
+		{"06 12 34 56 78", "", "+33 6 12 34 56 78", "", true},
+		{"+33 6 12 34 56 78", "", "06 12 34 56 78", "", true},
+		{"06 12 34 56 78", "+33612345678", "+33612345678", "", true},
+		{"06 12 34 56 78", "+33612345678", "0612345678", "", true},
+		{"06 12 34 56 78", "+33612345678", "+33 6 12 34 56 79", "", false},
+		{"06 12 34 56 78", "", "06 12 34 56 79", "", false},
+		{"07 00 00 00 01", "+447000000001", "07 00 00 00 01", "", true},
+		{"1234", "", "12 34", "", true},
+	} {
+		if got := p.sameNumber(tc.a, tc.aE164, tc.b, tc.bE164); got != tc.want {
+			t.Errorf("sameNumber(%q [%s], %q [%s]) = %v, want %v", tc.a, tc.aE164, tc.b, tc.bE164, got, tc.want)
+		}
+	}
+	if !p.Same("06 12 34 56 78", "+33 6 12 34 56 78") {
+		t.Error(`Phones{}.Same("06 12 34 56 78", "+33 6 12 34 56 78") = false`)
+	}
+}
+
 func TestContactView(t *testing.T) {
 	c := &crm.Contact{FirstName: "Ann", PersonalEmail: "Ann@Example.com", Employments: []crm.Employment{
 		{CompanyName: "Old", Function: "Intern"},

@@ -29,16 +29,16 @@ func PersonView(p *people.Person) View {
 		v.FirstName, v.LastName = n.GivenName, n.FamilyName
 	}
 	if ph := phoneOfType(p, typeHome); ph != nil {
-		v.HomePhone = ph.Value
+		v.HomePhone, v.HomePhoneE164 = ph.Value, ph.CanonicalForm
 	}
 	if ph := phoneOfType(p, typeMobile); ph != nil {
-		v.MobilePhone = ph.Value
+		v.MobilePhone, v.MobilePhoneE164 = ph.Value, ph.CanonicalForm
 	}
 	if ph := phoneOfType(p, typeWork); ph != nil {
-		v.WorkPhone = ph.Value
+		v.WorkPhone, v.WorkPhoneE164 = ph.Value, ph.CanonicalForm
 	}
 	if ph := phoneOfType(p, typeWorkMobile); ph != nil {
-		v.WorkMobile = ph.Value
+		v.WorkMobile, v.WorkMobileE164 = ph.Value, ph.CanonicalForm
 	}
 	if e := personalEmail(p); e != nil {
 		v.PersonalEmail = e.Value
@@ -77,23 +77,21 @@ func (ph Phones) ApplyView(p *people.Person, v View) []string {
 		mask = append(mask, "names")
 	}
 	phonesChanged := false
-	for _, f := range []struct {
-		typ       string
-		cur, want string
-	}{{typeHome, cur.HomePhone, v.HomePhone}, {typeMobile, cur.MobilePhone, v.MobilePhone},
-		{typeWork, cur.WorkPhone, v.WorkPhone}, {typeWorkMobile, cur.WorkMobile, v.WorkMobile}} {
-		if (f.cur == "" && f.want == "") || (f.cur != "" && f.want != "" && ph.Same(f.cur, f.want)) {
+	for _, f := range []struct{ typ, field string }{{typeHome, FieldHomePhone}, {typeMobile, FieldMobilePhone},
+		{typeWork, FieldWorkPhone}, {typeWorkMobile, FieldWorkMobile}} {
+		if ph.fieldEq(f.field, cur, v) {
 			continue
 		}
+		want := *v.str(f.field)
 		phonesChanged = true
 		e := phoneOfType(p, f.typ)
 		switch {
-		case f.want == "":
+		case want == "":
 			p.PhoneNumbers = removeItem(p.PhoneNumbers, e)
 		case e == nil:
-			p.PhoneNumbers = append(p.PhoneNumbers, &people.PhoneNumber{Type: f.typ, Value: f.want})
+			p.PhoneNumbers = append(p.PhoneNumbers, &people.PhoneNumber{Type: f.typ, Value: want})
 		default:
-			e.Value, e.CanonicalForm = f.want, ""
+			e.Value, e.CanonicalForm = want, ""
 		}
 	}
 	if phonesChanged {

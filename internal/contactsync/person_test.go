@@ -42,7 +42,7 @@ func mustPerson(t testing.TB, js string) *people.Person {
 
 func TestPersonView(t *testing.T) {
 	got := PersonView(mustPerson(t, samplePerson))
-	want := View{FirstName: "Ann", LastName: "Lee", MobilePhone: "+33 6 12 34 56 78", WorkPhone: "01 22 22 22 22",
+	want := View{FirstName: "Ann", LastName: "Lee", MobilePhone: "+33 6 12 34 56 78", MobilePhoneE164: "+33612345678", WorkPhone: "01 22 22 22 22",
 		PersonalEmail: "ann@example.org", WorkEmail: "ann@acme.example",
 		Address: crm.Address{Street: "1 rue X", City: "Lyon"}, Company: "Acme", Title: "CEO"}
 	if got != want {

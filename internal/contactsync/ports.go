@@ -58,6 +58,8 @@ type Store interface {
 	// version is above after, trashed ones included, in version order, with
 	// their employments.
 	ContactsChangedSince(ctx context.Context, orgID, ownerID, after int64, limit int) ([]*crm.Contact, error)
+	// CountContactsChangedSince counts them all (for the run's progress).
+	CountContactsChangedSince(ctx context.Context, orgID, ownerID, after int64) (int, error)
 	// ContactsByEmail returns the live contacts of the scope having any of
 	// the emails (personal or work, compared in EmailKey form), oldest first.
 	ContactsByEmail(ctx context.Context, orgID, ownerID int64, emails []string) ([]*crm.Contact, error)
@@ -143,5 +145,8 @@ type Options struct {
 	// Backoff is the retry policy of 429, 5xx and lost answers; zero = the
 	// defaults of google.Backoff.
 	Backoff google.Backoff
-	Now     func() time.Time
+	// Rate spaces the calls of each account; zero = unlimited (tests).
+	// Production uses DefaultRateLimit unless configured.
+	Rate RateLimit
+	Now  func() time.Time
 }

@@ -52,8 +52,8 @@ func (r *run) listAll(ctx context.Context, token string, seen map[string]bool) e
 		if err != nil {
 			return err
 		}
-		if token == "" && pageToken == "" && resp.TotalItems > 0 {
-			r.rec.Total = int(resp.TotalItems)
+		if pageToken == "" {
+			r.listingSize(resp.TotalItems)
 		}
 		for _, p := range resp.Connections {
 			seen[p.ResourceName] = true
@@ -113,7 +113,7 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 	var pending []*pendingUpdate
 	var doubles []string
 	for _, p := range persons {
-		r.rec.Done++
+		r.pulledOne()
 		l := linkOf(byName, p)
 		switch {
 		case isDeleted(p):

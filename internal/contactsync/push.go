@@ -25,6 +25,9 @@ func (r *run) push(ctx context.Context) error {
 			return err
 		}
 		err = r.pushBatch(ctx, cs)
+		if err != nil {
+			err = r.countRefusedCreates(ctx, err, cs[len(cs)-1].Version)
+		}
 		if errors.Is(err, errRedoBatch) && redo < 3 {
 			redo++
 			continue // the batch again, now that lost creates are linked
@@ -62,7 +65,7 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		toCreate, unlinked  []*crm.Contact
 	)
 	for _, c := range cs {
-		r.rec.Done++
+		r.pushedOne()
 		l := byContact[c.ID]
 		switch {
 		case l != nil && c.DeletedAt != nil:
@@ -330,7 +333,7 @@ func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, l
 // is lost may have happened: the account's contacts are listed again to find
 // it by that id before anything is created twice.
 func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
-	for _, batch := range chunks(cs, MaxBatchMutate) {
+	for i, batch := range chunks(cs, MaxBatchMutate) {
 		persons := make([]*people.Person, len(batch))
 		for i, c := range batch {
 			p := &people.Person{
@@ -344,28 +347,34 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 			persons[i] = p
 		}
 		created, err := r.create(ctx, persons)
-		switch google.Classify(err) {
+		switch google.ClassifyCreate(err) {
 		case google.KindAmbiguous, google.KindRetry:
 			return r.recoverCreates(ctx, len(batch), err)
 		case google.KindContactLimit:
 			// Stop before the checkpoint passes them: the next run, once
-			// there is room, creates them.
-			r.rec.Counts.Skipped += len(batch)
-			return &contactLimitError{n: len(batch), err: err}
+			// there is room, creates them. push adds the later batches.
+			left := len(cs) - i*MaxBatchMutate
+			r.rec.Counts.Skipped += left
+			return &contactLimitError{n: left, err: err}
 		}
 		if err != nil {
 			return err
 		}
-		links := make([]*Link, len(created))
+		var links []*Link
 		for i, p := range created {
 			c := batch[i]
-			links[i] = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
-				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true}
+			if p == nil { // refused on its own (a batch answered per item)
+				r.rec.Counts.Skipped++
+				r.event(crm.EventSkipped, c.ID, "Google refused to create this contact; edit it to try again.")
+				continue
+			}
+			links = append(links, &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName,
+				ETag: p.Etag, BaseCRM: ContactView(c), BaseGoogle: PersonView(p), SyncedVersion: c.Version, CreatedByCRM: true})
 		}
 		if err := r.store.SaveLinks(ctx, links...); err != nil {
 			return err
 		}
-		r.rec.Counts.GoogleCreated += len(created)
+		r.rec.Counts.GoogleCreated += len(links)
 	}
 	return nil
 }

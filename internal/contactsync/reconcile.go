@@ -71,16 +71,26 @@ func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l
 
 // sendUpdates writes pending Google updates in batches. A batch refused for a
 // stale etag (the contact changed in Google since it was read) is read again,
-// merged again and sent again, a bounded number of times.
+// merged again and sent again, a bounded number of times. So are the items a
+// batch that succeeded did not update (Google may answer per item, people-api.md
+// §17: partial success is UNCONFIRMED): their links keep their old base, so
+// that a CRM change is never recorded as sent when it was not.
 func (r *run) sendUpdates(ctx context.Context, pending []*pendingUpdate) error {
 	for _, batch := range chunks(pending, MaxBatchMutate) {
 		for attempt := 0; len(batch) > 0; attempt++ {
-			err := r.updateBatch(ctx, batch)
-			if err == nil {
+			failed, err := r.updateBatch(ctx, batch)
+			if err == nil && len(failed) == 0 {
 				break
 			}
-			if google.Classify(err) != google.KindStaleEtag || attempt == 3 {
+			if err != nil && (google.Classify(err) != google.KindStaleEtag || attempt == 3) {
 				return err
+			}
+			if err == nil {
+				batch = failed
+			}
+			if attempt == 3 {
+				r.skipUpdates(batch)
+				break
 			}
 			if batch, err = r.remerge(ctx, batch); err != nil {
 				return err
@@ -90,7 +100,9 @@ func (r *run) sendUpdates(ctx context.Context, pending []*pendingUpdate) error {
 	return nil
 }
 
-func (r *run) updateBatch(ctx context.Context, batch []*pendingUpdate) error {
+// updateBatch sends one batch update and saves the links of the people it
+// updated; it returns the items Google answered without a person.
+func (r *run) updateBatch(ctx context.Context, batch []*pendingUpdate) ([]*pendingUpdate, error) {
 	persons := map[string]*people.Person{}
 	var mask []string
 	seenField := map[string]bool{}
@@ -107,21 +119,34 @@ func (r *run) updateBatch(ctx context.Context, batch []*pendingUpdate) error {
 	// field the engine reads.
 	var out map[string]*people.Person
 	if err := r.call(ctx, func() (err error) { out, err = r.g.BatchUpdate(ctx, persons, mask); return err }); err != nil {
-		return err
+		return nil, err
 	}
-	links := make([]*Link, len(batch))
-	for i, pu := range batch {
-		if p := out[pu.person.ResourceName]; p != nil {
-			pu.link.ETag = p.Etag
-			pu.link.BaseGoogle = PersonView(p)
+	var links []*Link
+	var failed []*pendingUpdate
+	for _, pu := range batch {
+		p := out[pu.person.ResourceName]
+		if p == nil {
+			failed = append(failed, pu)
+			continue
 		}
-		links[i] = pu.link
+		pu.link.ETag = p.Etag
+		pu.link.BaseGoogle = PersonView(p)
+		links = append(links, pu.link)
 	}
 	if err := r.store.SaveLinks(ctx, links...); err != nil {
-		return err
+		return nil, err
 	}
-	r.rec.Counts.GoogleUpdated += len(batch)
-	return nil
+	r.rec.Counts.GoogleUpdated += len(links)
+	return failed, nil
+}
+
+// skipUpdates reports the updates Google kept refusing; their links keep the
+// old base, so the next run tries them again.
+func (r *run) skipUpdates(batch []*pendingUpdate) {
+	for _, pu := range batch {
+		r.rec.Counts.Skipped++
+		r.event(crm.EventSkipped, pu.contact.ID, "Google refused the update of this contact; the next sync tries again.")
+	}
 }
 
 // remerge reads the people of a refused batch again and merges them with the

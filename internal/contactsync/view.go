@@ -29,6 +29,12 @@ type View struct {
 	WorkEmail  string
 	Company    string
 	Title      string
+
+	// Google's canonicalForm (E.164) of the four phones above, when the view
+	// is of a Google contact and Google could parse the number
+	// (people-api.md §10). Empty on CRM views. It lets "06 12 34 56 78" in
+	// Google equal "+33612345678" in the CRM without a default region.
+	HomePhoneE164, MobilePhoneE164, WorkPhoneE164, WorkMobileE164 string
 }
 
 // Field names, used in conflict events and the Note block.
@@ -82,23 +88,56 @@ func EmailKey(email string) string {
 }
 
 // Phones compares phone numbers as E.164 when both parse (with the default
-// region for national numbers), else by their digits, so that formatting is
-// never a change.
+// region for national numbers, or Google's canonicalForm), else by their
+// digits, so that formatting is never a change.
 type Phones struct {
 	Region string // ISO 3166 code for numbers without +, e.g. "FR"; "" = only + numbers parse
 }
 
 // Same reports whether a and b are the same number.
-func (p Phones) Same(a, b string) bool {
+func (p Phones) Same(a, b string) bool { return p.sameNumber(a, "", b, "") }
+
+// sameNumber compares a and b given their E.164 forms when known (Google's
+// canonicalForm). A national number that does not parse on its own is read
+// in the country of the other number when that one is international: with
+// no default region, "06 12 34 56 78" still equals "+33 6 12 34 56 78".
+func (p Phones) sameNumber(a, aE164, b, bE164 string) bool {
 	if a == b {
 		return true
 	}
-	ea, oka := p.E164(a)
-	eb, okb := p.E164(b)
-	if oka && okb {
+	ea, eb := p.e164Or(a, aE164), p.e164Or(b, bE164)
+	switch {
+	case ea != "" && eb != "":
 		return ea == eb
+	case ea != "":
+		return inRegionOf(b, ea) == ea
+	case eb != "":
+		return inRegionOf(a, eb) == eb
 	}
 	return digitsOf(a) == digitsOf(b) && digitsOf(a) != ""
+}
+
+func (p Phones) e164Or(s, known string) string {
+	if known != "" {
+		return known
+	}
+	e, _ := p.E164(s)
+	return e
+}
+
+// inRegionOf returns the E.164 form of the national number s read in the
+// country of the E.164 number ref, or "".
+func inRegionOf(s, ref string) string {
+	n, err := phonenumbers.Parse(ref, "")
+	if err != nil {
+		return ""
+	}
+	region := phonenumbers.GetRegionCodeForNumber(n)
+	if region == "" || region == "ZZ" {
+		return ""
+	}
+	e, _ := Phones{Region: region}.E164(s)
+	return e
 }
 
 // E164 returns the number in E.164 form when it parses as a possible number.
@@ -136,7 +175,7 @@ func (p Phones) fieldEq(field string, a, b View) bool {
 	switch field {
 	case FieldHomePhone, FieldMobilePhone, FieldWorkPhone, FieldWorkMobile:
 		x, y := a.get(field).(string), b.get(field).(string)
-		return (x == "" && y == "") || (x != "" && y != "" && p.Same(x, y))
+		return (x == "" && y == "") || (x != "" && y != "" && p.sameNumber(x, *a.e164(field), y, *b.e164(field)))
 	case FieldPersonalEmail, FieldWorkEmail:
 		return EmailKey(a.get(field).(string)) == EmailKey(b.get(field).(string))
 	case FieldAddress:
@@ -165,7 +204,25 @@ func (v *View) set(field string, val any) {
 		v.Address = val.(crm.Address)
 		return
 	}
+	if e := v.e164(field); e != nil && *v.str(field) != val.(string) {
+		*e = "" // Google's canonical form was of the value replaced
+	}
 	*v.str(field) = val.(string)
+}
+
+// e164 returns the canonical form slot of a phone field, nil for others.
+func (v *View) e164(field string) *string {
+	switch field {
+	case FieldHomePhone:
+		return &v.HomePhoneE164
+	case FieldMobilePhone:
+		return &v.MobilePhoneE164
+	case FieldWorkPhone:
+		return &v.WorkPhoneE164
+	case FieldWorkMobile:
+		return &v.WorkMobileE164
+	}
+	return nil
 }
 
 func (v *View) str(field string) *string {

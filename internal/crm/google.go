@@ -123,4 +123,6 @@ type SyncRunService interface {
 	FindSyncRun(ctx context.Context, orgID, id int64) (*SyncRun, error)
 	ListSyncRuns(ctx context.Context, orgID, accountID int64, limit int) ([]*SyncRun, error)
 	ListSyncEvents(ctx context.Context, runID int64, limit int) ([]*SyncEvent, error)
+	// ListSyncEventsAfter lists the events after the one with id afterID.
+	ListSyncEventsAfter(ctx context.Context, runID, afterID int64, limit int) ([]*SyncEvent, error)
 }

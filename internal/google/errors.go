@@ -2,6 +2,7 @@ package google
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -55,12 +56,11 @@ func Classify(err error) Kind {
 			return KindExpiredSyncToken
 		case ge.Code == 400 && (reason == "failedPrecondition" || strings.Contains(ge.Message, "etag")):
 			return KindStaleEtag
-		case ge.Code == 400 && strings.Contains(strings.ToLower(ge.Message), "limit reached"):
-			// Google's wording for a full account is UNCONFIRMED (people-api.md §12).
+		case ge.Code == 400 && mentionsContactLimit(ge.Message):
 			return KindContactLimit
 		case ge.Code == 401:
 			return KindReconnect
-		case ge.Code == 403 && strings.Contains(strings.ToLower(ge.Message), "insufficient authentication scopes"):
+		case ge.Code == 403 && insufficientScope(ge, reason):
 			return KindScope
 		case ge.Code == 404:
 			return KindNotFound
@@ -78,6 +78,60 @@ func Classify(err error) Kind {
 		return KindAmbiguous
 	}
 	return KindOther
+}
+
+// ClassifyCreate is Classify for a batch create. A create carries neither an
+// etag nor a sync token, so a 400 FAILED_PRECONDITION can only mean the
+// account cannot take more contacts: Google's wording for a full account is
+// UNCONFIRMED (people-api.md §12), its status is what Google uses for a
+// refused state, so the status decides and the message is a fallback.
+func ClassifyCreate(err error) Kind {
+	k := Classify(err)
+	var ge *googleapi.Error
+	if k != KindContactLimit && errors.As(err, &ge) && ge.Code == 400 && statusOf(ge) == "FAILED_PRECONDITION" {
+		return KindContactLimit
+	}
+	return k
+}
+
+// mentionsContactLimit is the message fallback for a full account: the
+// emulator's "Contacts limit reached" and the wordings quoted for Google.
+func mentionsContactLimit(msg string) bool {
+	msg = strings.ToLower(msg)
+	return strings.Contains(msg, "limit reached") || strings.Contains(msg, "limit exceeded") ||
+		strings.Contains(msg, "contact") && strings.Contains(msg, "maximum")
+}
+
+// insufficientScope reads a 403 as a missing contacts scope by its ErrorInfo
+// reason (ACCESS_TOKEN_SCOPE_INSUFFICIENT, UNCONFIRMED for People), by the
+// WWW-Authenticate header (error="insufficient_scope", observed), or by
+// Google's message (people-api.md §11).
+func insufficientScope(ge *googleapi.Error, reason string) bool {
+	if reason == "ACCESS_TOKEN_SCOPE_INSUFFICIENT" {
+		return true
+	}
+	if ge.Header != nil {
+		for _, v := range ge.Header.Values("WWW-Authenticate") {
+			if strings.Contains(v, `error="insufficient_scope"`) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(strings.ToLower(ge.Message), "insufficient authentication scopes")
+}
+
+// statusOf returns the google.rpc status string of the error body
+// (FAILED_PRECONDITION...), which googleapi.Error does not expose.
+func statusOf(ge *googleapi.Error) string {
+	var body struct {
+		Error struct {
+			Status string `json:"status"`
+		} `json:"error"`
+	}
+	if json.Unmarshal([]byte(ge.Body), &body) != nil {
+		return ""
+	}
+	return body.Error.Status
 }
 
 func reasonOf(ge *googleapi.Error) string {

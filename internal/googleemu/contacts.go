@@ -245,6 +245,9 @@ func (e *Emulator) buildContact(a *account, body personBody) (*contact, error) {
 
 func (e *Emulator) checkCapacity(a *account, n int) error {
 	if live := a.liveContacts(); live+n > e.opts.MaxContacts {
+		if msg := e.opts.ContactLimitMessage; msg != "" {
+			return errFailedPrecondition("%s", msg)
+		}
 		return errFailedPrecondition("Contacts limit reached: the account has %d contacts and the maximum is %d; %d contacts were not created.",
 			live, e.opts.MaxContacts, n)
 	}

@@ -96,6 +96,10 @@ type Options struct {
 	// MaxContacts is the per-account contact limit (default 25000; the real
 	// value and error are UNCONFIRMED).
 	MaxContacts int `json:"max_contacts"`
+	// ContactLimitMessage replaces the message of the 400 FAILED_PRECONDITION
+	// refusing creates past MaxContacts (Google's wording is UNCONFIRMED);
+	// default "Contacts limit reached: ...".
+	ContactLimitMessage string `json:"contact_limit_message,omitempty"`
 
 	// Quota sets per-account per-minute request quotas (0 = unlimited).
 	Quota Quota `json:"quota"`

@@ -25,6 +25,10 @@ const (
 		reconnect_needed, last_run_id, last_error, created_at`
 
 	userInOrgSQL = `SELECT count(*) FROM users WHERE org_id = $1 AND id = $2`
+	// One Google account (sub) belongs to one CRM user: two users' syncs
+	// would be two queues writing to it at once, and "per Google account,
+	// writes are sequential" (DESIGN.md §3) holds only per CRM account row.
+	subTakenSQL = `SELECT count(*) FROM google_accounts WHERE sub = $1 AND user_id <> $2`
 	// A reconnect (same user, same Google account) refreshes identity and
 	// token and clears "reconnect needed" but keeps settings and checkpoint.
 	// $9 false keeps the stored token: Google sends no refresh token when the
@@ -79,6 +83,9 @@ func (db *DB) SaveGoogleAccount(ctx context.Context, a *crm.GoogleAccount) error
 		if n == 0 {
 			return crm.NotFound("user")
 		}
+		if err := db.checkSubFree(ctx, tx, a); err != nil {
+			return err
+		}
 		got, err := scanAccount(tx.QueryRowContext(ctx, upsertAccountSQL, a.OrgID, a.UserID, a.Sub, a.Email, sealed,
 			a.GroupName, a.Scope, a.DeleteMode, token != "", intervalArg(a.SyncInterval), db.clock()))
 		if err != nil {
@@ -88,6 +95,34 @@ func (db *DB) SaveGoogleAccount(ctx context.Context, a *crm.GoogleAccount) error
 		a.RefreshToken = token
 		return nil
 	})
+}
+
+// googleAccountTaken refuses a connect because another CRM user has the
+// same Google account connected; the message names only what the user chose.
+func googleAccountTaken(email string) error {
+	return crm.Errorf(crm.ECONFLICT, "The Google account %s is already connected to Simple CRM by another user. "+
+		"A Google account can be synced by one CRM user only (two would write to it at the same time): "+
+		"ask them to disconnect it, or choose another Google account.", email)
+}
+
+// checkSubFree refuses a Google account another user has connected. On
+// PostgreSQL a lock per sub, held until commit, keeps two users connecting
+// the same account at the same moment from both passing the check (SQLite
+// has a single writer).
+func (db *DB) checkSubFree(ctx context.Context, tx *sql.Tx, a *crm.GoogleAccount) error {
+	if db.dialect == postgresDialect {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "google_accounts.sub:"+a.Sub); err != nil {
+			return fmt.Errorf("save Google account: %w", err)
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, subTakenSQL, a.Sub, a.UserID).Scan(&n); err != nil {
+		return fmt.Errorf("save Google account: %w", err)
+	}
+	if n > 0 {
+		return googleAccountTaken(a.Email)
+	}
+	return nil
 }
 
 // FindGoogleAccount returns an account of the organization with its

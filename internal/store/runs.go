@@ -36,7 +36,7 @@ const (
 	listAccountRunsSQL = `SELECT ` + runColumns + ` FROM sync_runs WHERE account_id = $1 ORDER BY id DESC LIMIT $2`
 	accountInOrgSQL    = `SELECT count(*) FROM google_accounts WHERE org_id = $1 AND id = $2`
 	listEventsSQL      = `SELECT id, run_id, kind, contact_id, message, created_at FROM sync_events
-		WHERE run_id = $1 ORDER BY id`
+		WHERE run_id = $1 AND id > $2 ORDER BY id`
 	insertEventsSQL = `INSERT INTO sync_events (run_id, kind, contact_id, message, created_at) VALUES `
 )
 
@@ -140,9 +140,15 @@ func (db *DB) ListSyncRuns(ctx context.Context, orgID, accountID int64, limit in
 // 0), oldest first. The run is not checked against an organization: callers
 // find it with FindSyncRun first.
 func (db *DB) ListSyncEvents(ctx context.Context, runID int64, limit int) ([]*crm.SyncEvent, error) {
-	query, args := listEventsSQL, []any{runID}
+	return db.ListSyncEventsAfter(ctx, runID, 0, limit)
+}
+
+// ListSyncEventsAfter is ListSyncEvents from the event after afterID: the
+// pages of a run's events, by event id.
+func (db *DB) ListSyncEventsAfter(ctx context.Context, runID, afterID int64, limit int) ([]*crm.SyncEvent, error) {
+	query, args := listEventsSQL, []any{runID, afterID}
 	if limit > 0 {
-		query, args = query+` LIMIT $2`, append(args, limit)
+		query, args = query+` LIMIT $3`, append(args, limit)
 	}
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {

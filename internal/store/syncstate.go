@@ -50,6 +50,20 @@ const (
 	updateStateSQL = `UPDATE google_accounts SET crm_version = $2, sync_token = $3, group_resource = $4 WHERE id = $1`
 )
 
+// CountContactsChangedSince counts what ContactsChangedSince would list in
+// all its pages: the CRM side of a run's progress.
+func (db *DB) CountContactsChangedSince(ctx context.Context, orgID, ownerID, after int64) (int, error) {
+	query, args := `SELECT count(*) FROM contacts c WHERE c.org_id = $1 AND c.version > $2`, []any{orgID, after}
+	if ownerID != 0 {
+		query, args = query+` AND c.owner_id = $3`, append(args, ownerID)
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count contacts changed since %d: %w", after, err)
+	}
+	return n, nil
+}
+
 // ContactsChangedSince returns the contacts of the organization (of one
 // owner when ownerID is non-zero) whose version is above after, trashed ones
 // included, in version order, with their employments. It returns limit

@@ -111,6 +111,9 @@ func (s *Service) FinishConnect(ctx context.Context, u *crm.User, state, code, g
 	if grant.Token.RefreshToken == "" {
 		return nil, crm.Errorf(crm.EFORBIDDEN, "Google sent no offline access. Remove Simple CRM from your Google account's third-party access, then connect again.")
 	}
+	if err := s.checkReconnect(ctx, u, st.AccountID, grant.Identity); err != nil {
+		return nil, err
+	}
 	a := &crm.GoogleAccount{OrgID: u.OrgID, UserID: u.ID, Sub: grant.Identity.Sub, Email: grant.Identity.Email,
 		RefreshToken: grant.Token.RefreshToken}
 	if err := s.db.SaveGoogleAccount(ctx, a); err != nil {
@@ -121,6 +124,26 @@ func (s *Service) FinishConnect(ctx context.Context, u *crm.User, state, code, g
 		return nil, err
 	}
 	return &Connected{Account: a, RunID: runID, ReturnTo: st.ReturnTo}, nil
+}
+
+// checkReconnect refuses a reconnect of account id (0: a new connection)
+// where the user chose another Google account in Google's chooser: saving it
+// would silently add a second account and leave the first one broken.
+// Nothing is changed; the token just granted for the other account is left
+// alone (revoking it could end that account's own connection).
+func (s *Service) checkReconnect(ctx context.Context, u *crm.User, id int64, chosen google.Identity) error {
+	if id == 0 {
+		return nil
+	}
+	a, err := s.Account(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	if a.Sub != chosen.Sub {
+		return crm.Errorf(crm.ECONFLICT, "You chose %s; reconnecting needs %s. Nothing was changed: reconnect again and choose %s in Google's account chooser.",
+			chosen.Email, a.Email, a.Email)
+	}
+	return nil
 }
 
 // Account returns one of u's accounts (without its token).

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"simplecrm/internal/contactsync"
+	"simplecrm/internal/jobs"
+)
+
+// SyncConfig tunes the sync engine: how phone numbers are read and, in
+// production, everything Options would otherwise leave at its zero value.
+type SyncConfig struct {
+	// PhoneRegion is the country (ISO 3166 alpha-2) that numbers written
+	// without "+" belong to; "" = only "+" numbers and Google's canonicalForm
+	// are read as E.164, other numbers compare by their digits.
+	PhoneRegion string
+	// Budget bounds one sync run; it must stay below jobs.SyncTimeout so a
+	// long run ends failed-but-resumable rather than cancelled by the queue.
+	Budget time.Duration
+	// ReadsPerMinute and WritesPerMinute space each Google account's calls
+	// (0 = unlimited).
+	ReadsPerMinute, WritesPerMinute int
+
+	budget string // as given, parsed by resolve
+}
+
+// defaultSyncConfig is the configuration of a Config made in code (the
+// demo): the documented defaults.
+func defaultSyncConfig() *SyncConfig {
+	return &SyncConfig{ReadsPerMinute: contactsync.DefaultRateLimit.ReadsPerMinute,
+		WritesPerMinute: contactsync.DefaultRateLimit.WritesPerMinute}
+}
+
+// syncFlags registers the sync settings on fs, with environment defaults.
+func syncFlags(fs *flag.FlagSet, env func(name, def string) string) *SyncConfig {
+	c := &SyncConfig{}
+	fs.StringVar(&c.PhoneRegion, "phone-region", env("SIMPLECRM_PHONE_REGION", ""),
+		"country of phone numbers written without +, e.g. FR; empty = only + numbers and Google's canonical form (SIMPLECRM_PHONE_REGION)")
+	fs.StringVar(&c.budget, "sync-budget", env("SIMPLECRM_SYNC_BUDGET", contactsync.DefaultBudget.String()),
+		"time limit of one sync run, below the job limit of "+jobs.SyncTimeout.String()+" (SIMPLECRM_SYNC_BUDGET)")
+	def := contactsync.DefaultRateLimit
+	fs.IntVar(&c.ReadsPerMinute, "sync-reads-per-minute", envInt(env, "SIMPLECRM_SYNC_READS_PER_MINUTE", def.ReadsPerMinute),
+		"People API reads per minute per Google account, 0 = unlimited (SIMPLECRM_SYNC_READS_PER_MINUTE)")
+	fs.IntVar(&c.WritesPerMinute, "sync-writes-per-minute", envInt(env, "SIMPLECRM_SYNC_WRITES_PER_MINUTE", def.WritesPerMinute),
+		"People API writes per minute per Google account, 0 = unlimited (SIMPLECRM_SYNC_WRITES_PER_MINUTE)")
+	return c
+}
+
+func (c *SyncConfig) resolve() error {
+	c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion))
+	if c.PhoneRegion != "" && !isRegion(c.PhoneRegion) {
+		return fmt.Errorf("SIMPLECRM_PHONE_REGION %q must be a two-letter country code such as FR, or empty", c.PhoneRegion)
+	}
+	if c.budget == "" { // a Config made in code (the demo)
+		c.budget = contactsync.DefaultBudget.String()
+	}
+	d, err := time.ParseDuration(c.budget)
+	if err != nil || d < time.Second || d >= jobs.SyncTimeout {
+		return fmt.Errorf("SIMPLECRM_SYNC_BUDGET %q must be a duration from 1s to below %s (the job limit), such as 25m", c.budget, jobs.SyncTimeout)
+	}
+	c.Budget = d
+	if c.ReadsPerMinute < 0 || c.WritesPerMinute < 0 {
+		return errors.New("SIMPLECRM_SYNC_READS_PER_MINUTE and SIMPLECRM_SYNC_WRITES_PER_MINUTE must be 0 (unlimited) or more")
+	}
+	return nil
+}
+
+// envInt reads an integer default from the environment; a value that is not
+// one is kept as -1, which resolve refuses with the variable's name.
+func envInt(env func(name, def string) string, name string, def int) int {
+	n, err := strconv.Atoi(env(name, strconv.Itoa(def)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Options returns the engine options serve and sync run with.
+func (c *SyncConfig) Options() contactsync.Options {
+	return contactsync.Options{Phones: contactsync.Phones{Region: c.PhoneRegion}, Budget: c.Budget,
+		Rate: contactsync.RateLimit{ReadsPerMinute: c.ReadsPerMinute, WritesPerMinute: c.WritesPerMinute,
+			Burst: contactsync.DefaultRateLimit.Burst}}
+}
+
+func isRegion(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/contactsync"
+	"simplecrm/internal/crm"
+	"simplecrm/internal/google"
+	"simplecrm/internal/googleemu"
+	"simplecrm/internal/jobs"
+	"simplecrm/internal/password"
+	"simplecrm/internal/store/storetest"
+)
+
+// mustConfig parses the configuration as serve does, from env only.
+func mustConfig(t *testing.T, env map[string]string) *Config {
+	t.Helper()
+	a := &App{Getenv: func(k string) string { return env[k] }}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg := a.configFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestPhoneRegionConfig(t *testing.T) {
+	if r := mustConfig(t, nil).Sync.Options().Phones.Region; r != "" {
+		t.Errorf("default region = %q, want none", r)
+	}
+	if r := mustConfig(t, map[string]string{"SIMPLECRM_PHONE_REGION": "fr"}).Sync.Options().Phones.Region; r != "FR" {
+		t.Errorf("region = %q, want FR", r)
+	}
+	bad := &Config{Sync: &SyncConfig{PhoneRegion: "France"}, syncInterval: "15m"}
+	if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
+		t.Errorf("resolve(France) = %v", err)
+	}
+}
+
+func TestSyncBudgetConfig(t *testing.T) {
+	if b := mustConfig(t, nil).Sync.Options().Budget; b != 25*time.Minute || b >= jobs.SyncTimeout {
+		t.Errorf("default budget = %s, want 25m, below the job limit %s", b, jobs.SyncTimeout)
+	}
+	if b := mustConfig(t, map[string]string{"SIMPLECRM_SYNC_BUDGET": "10m"}).Sync.Options().Budget; b != 10*time.Minute {
+		t.Errorf("budget = %s, want 10m", b)
+	}
+	for _, bad := range []string{"30m", "1h", "0", "soon"} {
+		c := &Config{Sync: &SyncConfig{budget: bad}, syncInterval: "15m"}
+		if err := c.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_SYNC_BUDGET") {
+			t.Errorf("budget %q: resolve = %v", bad, err)
+		}
+	}
+}
+
+func TestSyncRateConfig(t *testing.T) {
+	if r := mustConfig(t, nil).Sync.Options().Rate; r != contactsync.DefaultRateLimit || r.WritesPerMinute > 60 {
+		t.Errorf("default rate = %+v, want the conservative default (at most 1 write/s)", r)
+	}
+	got := mustConfig(t, map[string]string{"SIMPLECRM_SYNC_READS_PER_MINUTE": "180", "SIMPLECRM_SYNC_WRITES_PER_MINUTE": "0"}).Sync.Options().Rate
+	if got.ReadsPerMinute != 180 || got.WritesPerMinute != 0 {
+		t.Errorf("rate = %+v, want 180 reads, unlimited writes", got)
+	}
+	c := &Config{Addr: "127.0.0.1:8080", syncInterval: "15m"}
+	if err := c.resolve(); err != nil || c.Sync.Options().Rate != contactsync.DefaultRateLimit {
+		t.Errorf("a Config made in code: %v, rate %+v", err, c.Sync.Options().Rate)
+	}
+	for _, bad := range []string{"-1", "lots"} {
+		a := &App{Getenv: func(k string) string {
+			if k == "SIMPLECRM_SYNC_WRITES_PER_MINUTE" {
+				return bad
+			}
+			return ""
+		}}
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		cfg := a.configFlags(fs)
+		_ = fs.Parse(nil)
+		if err := cfg.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_SYNC_WRITES_PER_MINUTE") {
+			t.Errorf("writes %q: resolve = %v", bad, err)
+		}
+	}
+}
+
+// TestProductionPhonesUseCanonicalForm runs the engine with the options serve
+// builds when SIMPLECRM_PHONE_REGION is not set: Google's canonicalForm makes
+// "06 12 34 56 78" in Google the CRM's "+33612345678", so matching the two
+// contacts is no conflict and no write, then and on the next run.
+func TestProductionPhonesUseCanonicalForm(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	if err := db.SetSecretKey([]byte(strings.Repeat("k", 32))); err != nil {
+		t.Fatal(err)
+	}
+	svc := db.Services()
+	emu := googleemu.NewTestServer(t, googleemu.Options{DefaultRegion: "FR"})
+	org, err := svc.Users.EnsureOrganization(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := password.Hash("password1")
+	u := &crm.User{OrgID: org.ID, Email: "ann@acme.example", Role: crm.RoleAdmin, PasswordHash: hash}
+	if err := svc.Users.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	ea, err := emu.AddAccount("ann@gmail.example", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := emu.IssueToken("ann@gmail.example", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := &crm.GoogleAccount{OrgID: org.ID, UserID: u.ID, Sub: ea.Sub, Email: "ann@gmail.example", RefreshToken: tok.RefreshToken}
+	if err := svc.GoogleAccounts.SaveGoogleAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	zoe := &crm.Contact{OrgID: org.ID, OwnerID: u.ID, FirstName: "Zoé", LastName: "Durand",
+		PersonalEmail: "zoe@example.org", MobilePhone: "+33612345678"}
+	if err := svc.Contacts.CreateContact(ctx, zoe); err != nil {
+		t.Fatal(err)
+	}
+	seeded, err := emu.SeedGroup("ann@gmail.example", "SimpleCRM", &people.Person{
+		Names:          []*people.Name{{GivenName: "Zoé", FamilyName: "Durand"}},
+		EmailAddresses: []*people.EmailAddress{{Value: "zoe@example.org", Type: "home"}},
+		PhoneNumbers:   []*people.PhoneNumber{{Value: "06 12 34 56 78", Type: "mobile"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seeded[0].PhoneNumbers[0].CanonicalForm != "+33612345678" {
+		t.Fatalf("emulator canonicalForm = %q", seeded[0].PhoneNumbers[0].CanonicalForm)
+	}
+
+	engine := contactsync.New(db, mustConfig(t, nil).Sync.Options(), nil)
+	gcfg := google.Config{ClientID: "test", ClientSecret: "test", TokenURL: emu.URL + "/token", APIURL: emu.APIURL()}
+	for i := range 2 {
+		full, err := svc.GoogleAccounts.FindGoogleAccount(ctx, org.ID, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := gcfg.People(ctx, full.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := &crm.SyncRun{OrgID: org.ID, AccountID: acct.ID, Trigger: "test"}
+		if err := svc.SyncRuns.CreateSyncRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := engine.Run(ctx, google.NewClient(ps), full, run, nil); err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != crm.RunSucceeded || run.Counts.Conflicts != 0 || run.Counts.CRMUpdated != 0 || run.Counts.GoogleUpdated != 0 {
+			t.Fatalf("run %d: %s %q counts %+v, want a success with no conflict and no update", i+1, run.Status, run.Error, run.Counts)
+		}
+	}
+	got, err := svc.Contacts.FindContact(ctx, org.ID, zoe.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := emu.Contact("ann@gmail.example", seeded[0].ResourceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MobilePhone != "+33612345678" || p.PhoneNumbers[0].Value != "06 12 34 56 78" {
+		t.Errorf("mobile: CRM %q, Google %q; want each side's own formatting kept", got.MobilePhone, p.PhoneNumbers[0].Value)
+	}
+}
