@@ -115,7 +115,10 @@ type Google interface {
 	// a next sync token. An expired token is an error google.Classify
 	// reports as KindExpiredSyncToken.
 	ListConnections(ctx context.Context, syncToken, pageToken string) (*people.ListConnectionsResponse, error)
-	BatchGet(ctx context.Context, names []string) ([]*people.Person, error)
+	// BatchGet reads people by resource name; the answer is keyed by the
+	// name asked for, which may differ from the person's resourceName when
+	// Google renamed it (people-api.md §4). Unknown names are left out.
+	BatchGet(ctx context.Context, names []string) (map[string]*people.Person, error)
 	BatchCreate(ctx context.Context, persons []*people.Person) ([]*people.Person, error)
 	// BatchUpdate replaces the fields of mask in each person (keyed by
 	// resource name, each with its etag) and returns the updated persons.
@@ -123,6 +126,9 @@ type Google interface {
 	BatchDelete(ctx context.Context, names []string) error
 	ListGroups(ctx context.Context) ([]*people.ContactGroup, error)
 	CreateGroup(ctx context.Context, name string) (*people.ContactGroup, error)
+	// GetGroups reads groups by resource name (contactGroups.batchGet), which
+	// also finds groups the list leaves out; unknown names are left out.
+	GetGroups(ctx context.Context, names []string) ([]*people.ContactGroup, error)
 	ModifyMembers(ctx context.Context, group string, add, remove []string) (*people.ModifyContactGroupMembersResponse, error)
 }
 

@@ -106,15 +106,21 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 	for _, l := range links {
 		byName[l.ResourceName] = l
 	}
+	if err := r.followRenames(ctx, persons, byName); err != nil {
+		return err
+	}
 	m, err := r.prefetchPage(ctx, persons, byName)
 	if err != nil {
+		return err
+	}
+	if err := r.findRenamed(ctx, persons, byName, m); err != nil {
 		return err
 	}
 	var pending []*pendingUpdate
 	var doubles []string
 	for _, p := range persons {
 		r.rec.Done++
-		l := linkOf(byName, p)
+		l := byName[p.ResourceName]
 		switch {
 		case isDeleted(p):
 			if l != nil {
@@ -187,41 +193,46 @@ func (r *run) deleteDoubles(ctx context.Context, names []string) error {
 	return nil
 }
 
-// linkOf finds the link of a person, re-keying it when Google changed the
-// person's resource name (profile linking: people-api.md §3).
-func linkOf(byName map[string]*Link, p *people.Person) *Link {
-	if l := byName[p.ResourceName]; l != nil {
-		return l
-	}
-	if p.Metadata != nil {
-		for _, old := range p.Metadata.PreviousResourceNames {
-			if l := byName[old]; l != nil {
-				l.ResourceName = p.ResourceName
-				return l
-			}
-		}
-	}
-	return nil
-}
-
 // pageContacts holds the CRM contacts a page of people may need, read in a
 // few queries instead of several per person.
 type pageContacts struct {
 	byID    map[int64]*crm.Contact    // linked contacts and clientData ids
 	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
 	taken   map[int64]bool            // contacts already linked in this account
+	linked  map[int64]*Link           // the links of candidates, as they were before the page
 	imports []*people.Person          // new group members to import
 }
 
+// candidates returns the prefetched contacts an unlinked person may stand
+// for: the one whose id it carries, then those sharing one of its emails.
+func (m *pageContacts) candidates(p *people.Person) []*crm.Contact {
+	var out []*crm.Contact
+	seen := map[int64]bool{}
+	add := func(c *crm.Contact) {
+		if c != nil && !seen[c.ID] {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+	}
+	add(m.byID[crmIDOf(p)])
+	for _, e := range personEmails(p) {
+		for _, c := range m.byEmail[e] {
+			add(c)
+		}
+	}
+	return out
+}
+
 func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
-	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{}}
+	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{},
+		linked: map[int64]*Link{}}
 	var ids []int64
 	var emails []string
 	for _, p := range persons {
 		if isDeleted(p) || !inGroup(p, r.group) {
 			continue
 		}
-		if l := linkOf(byName, p); l != nil {
+		if l := byName[p.ResourceName]; l != nil {
 			ids = append(ids, l.ContactID)
 			continue
 		}
@@ -262,6 +273,7 @@ func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName
 		}
 		for _, l := range ls {
 			m.taken[l.ContactID] = true
+			m.linked[l.ContactID] = l
 		}
 	}
 	return m, nil
@@ -377,7 +389,8 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 
 // dropUnseen treats linked contacts missing from a full listing as deleted
 // in Google, once a read confirms it: a contact edited while the listing ran
-// is left out of it too (it comes with the next incremental listing).
+// is left out of it too (it comes with the next incremental listing), and a
+// renamed one answers under its new name (its link follows it).
 func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 	var after int64
 	for {
@@ -397,17 +410,20 @@ func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 			for i, l := range batch {
 				names[i] = l.ResourceName
 			}
-			var got []*people.Person
+			var got map[string]*people.Person
 			if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, names); return err }); err != nil {
 				return err
 			}
-			exists := map[string]bool{}
-			for _, p := range got {
-				exists[p.ResourceName] = true
-			}
 			for _, l := range batch {
-				if !exists[l.ResourceName] {
+				switch p := got[l.ResourceName]; {
+				case p == nil:
 					if err := r.googleDeleted(ctx, l); err != nil {
+						return err
+					}
+				case p.ResourceName != l.ResourceName:
+					// Renamed, and listed under its new name outside the
+					// group or not at all: the next listing settles it.
+					if _, err := r.rekey(ctx, l, p.ResourceName, true); err != nil {
 						return err
 					}
 				}

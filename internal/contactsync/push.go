@@ -284,38 +284,42 @@ func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, l
 	var pending []*pendingUpdate
 	var vanished []*crm.Contact
 	for _, batch := range chunks(names, MaxBatchMutate) {
-		var got []*people.Person
+		var got map[string]*people.Person
 		if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, batch); return err }); err != nil {
 			return nil, err
 		}
-		found := map[string]bool{}
-		for _, p := range got {
-			found[p.ResourceName] = true
-			pu, err := r.reconcile(ctx, toGet[p.ResourceName], p, links[p.ResourceName])
+		var gone []string
+		for _, n := range batch {
+			l, p := links[n], got[n]
+			if p == nil {
+				gone = append(gone, n)
+				if l.SyncedVersion == 0 {
+					// Matched through a stale index entry, never linked: the
+					// contact still needs a Google contact.
+					vanished = append(vanished, toGet[n])
+					continue
+				}
+				// Deleted in Google since it was listed, or renamed and Google
+				// does not answer under the old name: the link stays for the
+				// next listing, whose tombstone trashes the contact or whose
+				// previousResourceNames re-key the link.
+				continue
+			}
+			if p.ResourceName != n {
+				ok, err := r.rekey(ctx, l, p.ResourceName, l.SyncedVersion != 0)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			pu, err := r.reconcile(ctx, toGet[n], p, l)
 			if err != nil {
 				return nil, err
 			}
 			if pu != nil {
 				pending = append(pending, pu)
-			}
-		}
-		var gone []string
-		for _, n := range batch {
-			if found[n] {
-				continue
-			}
-			gone = append(gone, n)
-			l := links[n]
-			if l.SyncedVersion == 0 {
-				// Matched through a stale index entry, never linked: the
-				// contact still needs a Google contact.
-				vanished = append(vanished, toGet[n])
-				continue
-			}
-			// Deleted in Google since it was listed: the next listing's
-			// tombstone trashes it; unlink now so it is not updated.
-			if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
-				return nil, err
 			}
 		}
 		if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {

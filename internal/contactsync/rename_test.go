@@ -1,0 +1,161 @@
+package contactsync_test
+
+import (
+	"testing"
+	"time"
+
+	"simplecrm/internal/crm"
+	"simplecrm/internal/googleemu"
+)
+
+// Google renames contacts (profile linking, people-api.md §3, §4). Whether it
+// still answers under the old name is not documented: every test runs both
+// ways (googleemu.Options.RenamedNotFound).
+func forEachRenameMode(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	for _, notFound := range []bool{false, true} {
+		name := "old name resolves"
+		if notFound {
+			name = "old name not found"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, "sqlite")
+			f.emu.Configure(func(o *googleemu.Options) { o.RenamedNotFound = notFound })
+			fn(t, f)
+		})
+	}
+}
+
+// linkName returns the resource name contact id is linked to, "" if none.
+func (f *fixture) linkName(id int64) string {
+	f.t.Helper()
+	ls, err := f.db.LinksByContact(f.ctx, f.acct.ID, []int64{id})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(ls) == 0 {
+		return ""
+	}
+	return ls[0].ResourceName
+}
+
+func (f *fixture) rename(email string) (oldName, newName string) {
+	f.t.Helper()
+	g := byEmail(f.groupMembers(), email)
+	if g == nil {
+		f.t.Fatalf("%s not in the group", email)
+	}
+	newName, err := f.emu.RenamePerson(f.gmail, g.ResourceName)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return g.ResourceName, newName
+}
+
+func (f *fixture) edit(id int64, fn func(c *crm.Contact)) {
+	f.t.Helper()
+	c := f.find(id)
+	fn(c)
+	c.Version = 0
+	if err := f.svc.Contacts.UpdateContact(f.ctx, c); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// A CRM edit of a contact renamed in Google, while the rename is still hidden
+// from incremental listings (propagation delay): push reads the person by its
+// old name. It used to crash the run (nil contact in reconcile).
+func TestRenameThenCRMEdit(t *testing.T) {
+	forEachRenameMode(t, func(t *testing.T, f *fixture) {
+		f.emu.Configure(func(o *googleemu.Options) { o.SyncPropagationDelay = time.Minute })
+		ann := f.crmContact(crm.Contact{FirstName: "Ann", LastName: "Lee", PersonalEmail: "ann@example.org"})
+		f.mustSync()
+		_, renamed := f.rename("ann@example.org")
+		f.edit(ann.ID, func(c *crm.Contact) { c.FirstName = "Anne" })
+		f.mustSync()
+		f.emu.Advance(2 * time.Minute)
+		f.mustSync()
+
+		if got := f.linkName(ann.ID); got != renamed {
+			t.Errorf("link = %q, want the new name %q", got, renamed)
+		}
+		p, err := f.emu.Contact(f.gmail, renamed)
+		if err != nil || p.Names[0].GivenName != "Anne" {
+			t.Fatalf("Google contact after the CRM edit: %+v, %v", p, err)
+		}
+		assertConverged(t, f, 1)
+		f.emu.ResetRequests()
+		f.mustSync()
+		if w := f.writes(); w != 0 {
+			t.Errorf("not converged: %d writes: %v", w, f.emu.RequestCounts())
+		}
+	})
+}
+
+// A full listing (the sync token expired) shows renamed contacts under their
+// new name only, with no previousResourceNames: they are neither deletions
+// nor new contacts (nor second copies of the CRM's own creates).
+func TestRenameThenFullListing(t *testing.T) {
+	forEachRenameMode(t, func(t *testing.T, f *fixture) {
+		ours := f.crmContact(crm.Contact{FirstName: "Ours", PersonalEmail: "ours@example.org"})
+		f.googleContact(person("Theirs", "G", "theirs@example.org"))
+		f.mustSync()
+		theirs := crmByEmail(f.live(), "theirs@example.org")
+		_, oursNew := f.rename("ours@example.org")
+		_, theirsNew := f.rename("theirs@example.org")
+		f.emu.ExpireSyncTokens()
+		run := f.mustSync()
+
+		if run.Counts.CRMDeleted != 0 || run.Counts.GoogleDeleted != 0 || run.Counts.CRMCreated != 0 || run.Counts.GoogleCreated != 0 {
+			t.Errorf("a rename counted as a deletion or a creation: %+v", run.Counts)
+		}
+		for id, want := range map[int64]string{ours.ID: oursNew, theirs.ID: theirsNew} {
+			if c := f.find(id); c.DeletedAt != nil {
+				t.Errorf("contact %d trashed after a rename", id)
+			}
+			if got := f.linkName(id); got != want {
+				t.Errorf("contact %d linked to %q, want %q", id, got, want)
+			}
+		}
+		assertConverged(t, f, 2)
+		f.emu.ResetRequests()
+		f.mustSync()
+		if w := f.writes(); w != 0 {
+			t.Errorf("not converged: %d writes: %v", w, f.emu.RequestCounts())
+		}
+	})
+}
+
+// An incremental listing carries previousResourceNames: the link follows at
+// once, so a CRM trash in the same run deletes the renamed Google contact
+// (not the old name, which Google may no longer know) and a later Google edit
+// reaches the CRM.
+func TestRenameSeenIncrementally(t *testing.T) {
+	forEachRenameMode(t, func(t *testing.T, f *fixture) {
+		ours := f.crmContact(crm.Contact{FirstName: "Ours", PersonalEmail: "ours@example.org"})
+		f.googleContact(person("Theirs", "G", "theirs@example.org"))
+		f.mustSync()
+		theirs := crmByEmail(f.live(), "theirs@example.org")
+		_, oursNew := f.rename("ours@example.org")
+		_, theirsNew := f.rename("theirs@example.org")
+		if err := f.svc.Contacts.TrashContact(f.ctx, f.org.ID, ours.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.mustSync()
+		if got := f.linkName(theirs.ID); got != theirsNew {
+			t.Errorf("link = %q, want %q", got, theirsNew)
+		}
+		if _, err := f.emu.Contact(f.gmail, oursNew); err == nil {
+			t.Error("CRM contact trashed after a rename: its Google contact (created by the CRM) still exists")
+		}
+		p, _ := f.emu.Contact(f.gmail, theirsNew)
+		p.Names[0].GivenName = "Their"
+		if _, err := f.emu.UpdateContact(f.gmail, p, "names"); err != nil {
+			t.Fatal(err)
+		}
+		f.mustSync()
+		if got := f.find(theirs.ID); got.FirstName != "Their" || got.DeletedAt != nil {
+			t.Errorf("Google edit after a rename: CRM has %q (trashed %v)", got.FirstName, got.DeletedAt != nil)
+		}
+		assertConverged(t, f, 1)
+	})
+}
