@@ -130,10 +130,10 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 			}
 		case !inGroup(p, r.group):
 			if l != nil {
-				if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+				if err := r.exclude(ctx, l, ExcludedInGoogle); err != nil {
 					return err
 				}
-				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays).")
+				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays). Add the Google contact to the group again to bring it back.")
 			}
 		case l == nil && r.ownDuplicate(p, m):
 			doubles = append(doubles, p.ResourceName)
@@ -146,6 +146,9 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 				pending = append(pending, pu)
 			}
 		}
+	}
+	if err := r.store.Unexclude(ctx, r.acct.ID, m.relinked); err != nil {
+		return err
 	}
 	if err := r.importPeople(ctx, m.imports); err != nil {
 		return err
@@ -193,145 +196,6 @@ func (r *run) deleteDoubles(ctx context.Context, names []string) error {
 	return nil
 }
 
-// pageContacts holds the CRM contacts a page of people may need, read in a
-// few queries instead of several per person.
-type pageContacts struct {
-	byID    map[int64]*crm.Contact    // linked contacts and clientData ids
-	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
-	taken   map[int64]bool            // contacts already linked in this account
-	linked  map[int64]*Link           // the links of candidates, as they were before the page
-	imports []*people.Person          // new group members to import
-}
-
-// candidates returns the prefetched contacts an unlinked person may stand
-// for: the one whose id it carries, then those sharing one of its emails.
-func (m *pageContacts) candidates(p *people.Person) []*crm.Contact {
-	var out []*crm.Contact
-	seen := map[int64]bool{}
-	add := func(c *crm.Contact) {
-		if c != nil && !seen[c.ID] {
-			seen[c.ID] = true
-			out = append(out, c)
-		}
-	}
-	add(m.byID[crmIDOf(p)])
-	for _, e := range personEmails(p) {
-		for _, c := range m.byEmail[e] {
-			add(c)
-		}
-	}
-	return out
-}
-
-func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
-	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{},
-		linked: map[int64]*Link{}}
-	var ids []int64
-	var emails []string
-	for _, p := range persons {
-		if isDeleted(p) || !inGroup(p, r.group) {
-			continue
-		}
-		if l := byName[p.ResourceName]; l != nil {
-			ids = append(ids, l.ContactID)
-			continue
-		}
-		if id := crmIDOf(p); id != 0 {
-			ids = append(ids, id)
-		}
-		emails = append(emails, personEmails(p)...)
-	}
-	if len(ids) > 0 {
-		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			m.byID[c.ID] = c
-		}
-	}
-	var candidates []int64
-	if len(emails) > 0 {
-		cs, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			candidates = append(candidates, c.ID)
-			for _, e := range ContactView(c).Emails() {
-				m.byEmail[e] = append(m.byEmail[e], c)
-			}
-		}
-	}
-	for _, c := range m.byID {
-		candidates = append(candidates, c.ID)
-	}
-	if len(candidates) > 0 {
-		ls, err := r.store.LinksByContact(ctx, r.acct.ID, candidates)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range ls {
-			m.taken[l.ContactID] = true
-			m.linked[l.ContactID] = l
-		}
-	}
-	return m, nil
-}
-
-// pullMember reconciles a group member: with its linked contact, or with the
-// CRM contact it matches (its clientData id, then its emails), or as a new CRM
-// contact.
-func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *pageContacts) (*pendingUpdate, error) {
-	if l == nil {
-		c := r.matchPerson(p, m)
-		if c == nil {
-			m.imports = append(m.imports, p)
-			return nil, nil
-		}
-		m.taken[c.ID] = true
-		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
-	}
-	c := m.byID[l.ContactID]
-	if c == nil {
-		return nil, r.store.DeleteLink(ctx, r.acct.ID, l.ContactID) // purged from the CRM
-	}
-	if c.DeletedAt != nil {
-		return nil, nil // in the CRM trash: push deletes or ungroups it
-	}
-	return r.reconcile(ctx, c, p, l)
-}
-
-// matchPerson finds the unlinked CRM contact a new group member stands for:
-// the one whose id it carries, else the oldest sharing one of its emails.
-func (r *run) matchPerson(p *people.Person, m *pageContacts) *crm.Contact {
-	if c := m.byID[crmIDOf(p)]; c != nil && c.DeletedAt == nil && r.inScope(c) && !m.taken[c.ID] {
-		return c
-	}
-	var best *crm.Contact
-	for _, e := range personEmails(p) {
-		for _, c := range m.byEmail[e] {
-			if !m.taken[c.ID] && (best == nil || older(c, best)) {
-				best = c
-			}
-		}
-	}
-	if best != nil {
-		m.byID[best.ID] = best
-	}
-	return best
-}
-
-// older orders contacts by creation, the rule for shared emails.
-func older(a, b *crm.Contact) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.Before(b.CreatedAt)
-	}
-	return a.ID < b.ID
-}
-
-func (r *run) inScope(c *crm.Contact) bool { return r.owner == 0 || c.OwnerID == r.owner }
-
 // importPeople creates the CRM contacts of new group members, owned by the
 // connecting user, with Google's business fields in their Note block, and
 // their links with them.
@@ -368,12 +232,15 @@ func (r *run) importPeople(ctx context.Context, persons []*people.Person) error 
 // googleDeleted handles a Google contact deleted in Google: its CRM contact
 // goes to the trash (restorable), unless the account only unlinks.
 func (r *run) googleDeleted(ctx context.Context, l *Link) error {
+	if r.acct.DeleteMode == crm.DeleteUnlink {
+		if err := r.exclude(ctx, l, ExcludedInGoogle); err != nil {
+			return err
+		}
+		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays). A Google contact with its email joining the group brings it back.")
+		return nil
+	}
 	if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
 		return err
-	}
-	if r.acct.DeleteMode == crm.DeleteUnlink {
-		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays).")
-		return nil
 	}
 	err := r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
 	if crm.ErrorCode(err) == crm.ENOTFOUND {

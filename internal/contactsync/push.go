@@ -68,9 +68,10 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		case l != nil && c.DeletedAt != nil:
 			switch {
 			case r.acct.DeleteMode == crm.DeleteUnlink:
-				if err := r.store.DeleteLink(ctx, r.acct.ID, c.ID); err != nil {
+				if err := r.exclude(ctx, l, ExcludedInCRM); err != nil {
 					return err
 				}
+				r.event(crm.EventDeleted, c.ID, "Moved to the CRM trash: unlinked (the Google contact stays). Restore it to bring it back.")
 			case l.CreatedByCRM:
 				toDelete = append(toDelete, l)
 			default:
@@ -89,7 +90,9 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 	if err != nil {
 		return err
 	}
-	unlinked = append(unlinked, waiting...)
+	if unlinked, err = r.withoutExcluded(ctx, append(unlinked, waiting...)); err != nil {
+		return err
+	}
 	targets, err := r.matchContacts(ctx, unlinked)
 	if err != nil {
 		return err
@@ -236,6 +239,11 @@ func (r *run) matchContacts(ctx context.Context, cs []*crm.Contact) (map[int64]I
 			taken[l.ResourceName] = true
 		}
 	}
+	// A Google contact taken out of sync is not pulled back by a match.
+	excluded, err := r.excludedByName(ctx, names)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range cs {
 		emails := ContactView(c).Emails()
 		if dup := oldestOf(oldest, emails); dup != nil && dup.ID != c.ID {
@@ -252,6 +260,9 @@ func (r *run) matchContacts(ctx context.Context, cs []*crm.Contact) (map[int64]I
 			candidates = append(candidates, byEmail[e]...)
 		}
 		for _, p := range candidates {
+			if _, ok := excluded[p.ResourceName]; ok {
+				continue
+			}
 			if !taken[p.ResourceName] {
 				taken[p.ResourceName] = true
 				out[c.ID] = p
