@@ -78,6 +78,39 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 	if len(persons) == 0 {
 		return nil
 	}
+	byName, err := r.indexPage(ctx, persons)
+	if err != nil {
+		return err
+	}
+	m, err := r.prefetchPage(ctx, persons, byName)
+	if err != nil {
+		return err
+	}
+	if err := r.findRenamed(ctx, persons, byName, m); err != nil {
+		return err
+	}
+	pending, doubles, err := r.applyPeople(ctx, persons, byName, m)
+	if err != nil {
+		return err
+	}
+	if err := r.store.Unexclude(ctx, r.acct.ID, m.relinked); err != nil {
+		return err
+	}
+	if err := r.importPeople(ctx, m.imports); err != nil {
+		return err
+	}
+	if err := r.deleteDoubles(ctx, doubles); err != nil {
+		return err
+	}
+	if err := r.sendUpdates(ctx, pending); err != nil {
+		return err
+	}
+	return r.applyFreed(ctx, m, persons)
+}
+
+// indexPage indexes a page's people and returns the links of the page by
+// resource name, re-keyed to the new names of renamed people.
+func (r *run) indexPage(ctx context.Context, persons []*people.Person) (map[string]*Link, error) {
 	var index []IndexedPerson
 	var gone, names []string
 	for _, p := range persons {
@@ -93,46 +126,44 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 			CRMID: crmIDOf(p), InGroup: inGroup(p, r.group)})
 	}
 	if err := r.store.IndexPeople(ctx, r.acct.ID, index); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {
-		return err
+		return nil, err
 	}
 	links, err := r.store.LinksByResource(ctx, r.acct.ID, names)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byName := map[string]*Link{}
 	for _, l := range links {
 		byName[l.ResourceName] = l
 	}
-	if err := r.followRenames(ctx, persons, byName); err != nil {
-		return err
-	}
-	m, err := r.prefetchPage(ctx, persons, byName)
-	if err != nil {
-		return err
-	}
-	if err := r.findRenamed(ctx, persons, byName, m); err != nil {
-		return err
-	}
+	return byName, r.followRenames(ctx, persons, byName)
+}
+
+// applyPeople handles each person of a page; it returns the Google updates
+// to send and the second copies of our own creates to delete.
+func (r *run) applyPeople(ctx context.Context, persons []*people.Person, byName map[string]*Link, m *pageContacts) ([]*pendingUpdate, []string, error) {
 	var pending []*pendingUpdate
 	var doubles []string
-	for _, p := range persons {
+	for _, p := range applyOrder(persons, r.group) {
 		r.rec.Done++
 		l := byName[p.ResourceName]
 		switch {
 		case isDeleted(p):
 			if l != nil {
 				if err := r.googleDeleted(ctx, l); err != nil {
-					return err
+					return nil, nil, err
 				}
+				m.unlinked(l, r.acct.DeleteMode != crm.DeleteUnlink)
 			}
 		case !inGroup(p, r.group):
 			if l != nil {
 				if err := r.exclude(ctx, l, ExcludedInGoogle); err != nil {
-					return err
+					return nil, nil, err
 				}
+				m.unlinked(l, false)
 				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays). Add the Google contact to the group again to bring it back.")
 			}
 		case l == nil && r.ownDuplicate(p, m):
@@ -140,23 +171,14 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 		default:
 			pu, err := r.pullMember(ctx, p, l, m)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if pu != nil {
 				pending = append(pending, pu)
 			}
 		}
 	}
-	if err := r.store.Unexclude(ctx, r.acct.ID, m.relinked); err != nil {
-		return err
-	}
-	if err := r.importPeople(ctx, m.imports); err != nil {
-		return err
-	}
-	if err := r.deleteDoubles(ctx, doubles); err != nil {
-		return err
-	}
-	return r.sendUpdates(ctx, pending)
+	return pending, doubles, nil
 }
 
 // ownDuplicate reports whether an unlinked group member is a second Google
