@@ -139,7 +139,10 @@ func (r *run) indexPage(ctx context.Context, persons []*people.Person) (map[stri
 	for _, l := range links {
 		byName[l.ResourceName] = l
 	}
-	return byName, r.followRenames(ctx, persons, byName)
+	if err := r.followRenames(ctx, persons, byName); err != nil {
+		return nil, err
+	}
+	return byName, r.checkTombstones(ctx, persons, byName)
 }
 
 // applyPeople handles each person of a page; it returns the Google updates

@@ -34,6 +34,34 @@ func (r *run) followRenames(ctx context.Context, persons []*people.Person, byNam
 	return nil
 }
 
+// checkTombstones reads back the linked people a page lists as deleted:
+// Google might also list a renamed contact's old name as deleted
+// (UNCONFIRMED). When the rename is on the same page, followRenames already
+// moved the link; otherwise the old name may still answer, with the new name,
+// and the link follows it instead of the CRM contact going to the trash.
+func (r *run) checkTombstones(ctx context.Context, persons []*people.Person, byName map[string]*Link) error {
+	var names []string
+	for _, p := range persons {
+		if isDeleted(p) && byName[p.ResourceName] != nil {
+			names = append(names, p.ResourceName)
+		}
+	}
+	for _, batch := range chunks(names, MaxBatchMutate) {
+		var got map[string]*people.Person
+		if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, batch); return err }); err != nil {
+			return err
+		}
+		for _, n := range batch {
+			if p := got[n]; p != nil && p.ResourceName != n {
+				if err := r.moveLink(ctx, byName, byName[n], p.ResourceName); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // findRenamed looks for renames a full listing cannot show: an unlinked group
 // member whose clientData id or email belongs to a contact linked under a name
 // the page does not list. The old name is read back: Google answering with

@@ -1,9 +1,13 @@
 package contactsync_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"google.golang.org/api/people/v1"
+
+	"simplecrm/internal/contactsync"
 	"simplecrm/internal/crm"
 	"simplecrm/internal/googleemu"
 )
@@ -155,6 +159,73 @@ func TestRenameSeenIncrementally(t *testing.T) {
 		f.mustSync()
 		if got := f.find(theirs.ID); got.FirstName != "Their" || got.DeletedAt != nil {
 			t.Errorf("Google edit after a rename: CRM has %q (trashed %v)", got.FirstName, got.DeletedAt != nil)
+		}
+		assertConverged(t, f, 1)
+	})
+}
+
+// onePerPage serves each listing one person a page, so that a renamed
+// contact's tombstone and its new name fall on different pages.
+type onePerPage struct {
+	contactsync.Google
+	rest []*people.Person
+	last *people.ListConnectionsResponse
+}
+
+func (g *onePerPage) ListConnections(ctx context.Context, syncToken, pageToken string) (*people.ListConnectionsResponse, error) {
+	if pageToken != "split" {
+		resp, err := g.Google.ListConnections(ctx, syncToken, pageToken)
+		if err != nil || len(resp.Connections) == 0 {
+			return resp, err
+		}
+		g.rest, g.last = resp.Connections, resp
+	}
+	out := *g.last
+	out.Connections, g.rest = g.rest[:1], g.rest[1:]
+	if len(g.rest) > 0 {
+		out.NextPageToken, out.NextSyncToken = "split", ""
+	}
+	return &out, nil
+}
+
+// Google might also list a renamed contact's old name as deleted
+// (UNCONFIRMED, googleemu.Options.RenameTombstone), on the rename's page or
+// on the page before: the rename wins over the tombstone when Google answers
+// under the old name, or when both are on one page.
+func TestRenameWithTombstone(t *testing.T) {
+	for _, split := range []bool{false, true} {
+		page := "same page"
+		if split {
+			page = "page before"
+		}
+		t.Run(page, func(t *testing.T) { testRenameWithTombstone(t, split) })
+	}
+}
+
+func testRenameWithTombstone(t *testing.T, split bool) {
+	forEachRenameMode(t, func(t *testing.T, f *fixture) {
+		if split && f.emu.Options().RenamedNotFound {
+			t.Skip("a tombstone a page before the rename, with the old name unknown to Google, cannot be told from a deletion")
+		}
+		f.emu.Configure(func(o *googleemu.Options) { o.RenameTombstone = true })
+		ann := f.crmContact(crm.Contact{FirstName: "Ann", PersonalEmail: "ann@example.org"})
+		f.mustSync()
+		_, renamed := f.rename("ann@example.org")
+		full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
+		var g contactsync.Google = f.googleClient(full)
+		if split {
+			g = &onePerPage{Google: g}
+		}
+		run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
+		f.svc.SyncRuns.CreateSyncRun(f.ctx, run)
+		if err := f.engine.Run(f.ctx, g, full, run, nil); err != nil || run.Status != crm.RunSucceeded {
+			t.Fatalf("run: %v %s %s", err, run.Status, run.Error)
+		}
+		if run.Counts.CRMDeleted != 0 || run.Counts.CRMCreated != 0 || f.find(ann.ID).DeletedAt != nil {
+			t.Fatalf("split %v: the old name's tombstone trashed or re-imported the contact: %+v", split, run.Counts)
+		}
+		if got := f.linkName(ann.ID); got != renamed {
+			t.Errorf("link = %q, want %q", got, renamed)
 		}
 		assertConverged(t, f, 1)
 	})

@@ -98,6 +98,11 @@ type Options struct {
 	// answer with the renamed person and requestedResourceName = the old name,
 	// as people-api.md §4 implies; Google does not say it resolves old names.
 	RenamedNotFound bool `json:"renamed_not_found"`
+	// RenameTombstone makes RenamePerson also leave a tombstone under the old
+	// name for incremental listings, just before the renamed person
+	// (UNCONFIRMED: the reference only says the renamed person carries
+	// previousResourceNames).
+	RenameTombstone bool `json:"rename_tombstone"`
 	// UnlistedGroups names user groups that contactGroups.list leaves out,
 	// like groups made with the legacy Contacts API (people-api.md §9, §15.15);
 	// get and batchGet still find them, and create still meets them (409).

@@ -33,6 +33,11 @@ func (e *Emulator) RenamePerson(email, resourceName string) (string, error) {
 func (e *Emulator) renameLocked(a *account, ct *contact, now time.Time) {
 	old := ct.resourceName()
 	delete(a.Contacts, ct.ID)
+	if e.opts.RenameTombstone {
+		tomb := &contact{ID: ct.ID, Deleted: true}
+		a.Contacts[tomb.ID] = tomb
+		a.touch(tomb, now)
+	}
 	ct.ID = e.st.newID()
 	a.Contacts[ct.ID] = ct
 	ct.Previous = append(ct.Previous, old)

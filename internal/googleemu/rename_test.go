@@ -76,3 +76,23 @@ func TestUnlistedGroups(t *testing.T) {
 	_, err = svc.ContactGroups.Create(&people.CreateContactGroupRequest{ContactGroup: &people.ContactGroup{Name: "Legacy"}}).Do()
 	apiErr(t, err, 409, "")
 }
+
+func TestRenameTombstone(t *testing.T) {
+	s, svc := mustService(t, Options{RenameTombstone: true})
+	old := mustCreate(t, svc, "Ann", "Lee", "ann@example.org").ResourceName
+	_, tok, _ := listAll(t, svc, "", 100)
+	renamed, err := s.RenamePerson(alice, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, _, _ := listAll(t, svc, tok, 100)
+	if len(changes) != 2 || changes[0].ResourceName != old || !changes[0].Metadata.Deleted || changes[1].ResourceName != renamed {
+		t.Fatalf("incremental listing: want the old name's tombstone, then the renamed person; got %d people", len(changes))
+	}
+	if p, err := svc.People.Get(old).PersonFields("names").Do(); err != nil || p.ResourceName != renamed {
+		t.Fatalf("get by the old name after a tombstone: %v", err)
+	}
+	if full, _, _ := listAll(t, svc, "", 100); len(full) != 1 {
+		t.Fatalf("full listing shows %d people", len(full))
+	}
+}
