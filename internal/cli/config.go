@@ -64,9 +64,6 @@ func (a *App) configFlags(fs *flag.FlagSet) *Config {
 
 // resolve validates the configuration and fills derived defaults.
 func (c *Config) resolve() error {
-	if c.Sync == nil { // a Config made in code (the demo)
-		c.Sync = defaultSyncConfig()
-	}
 	if err := c.Sync.resolve(); err != nil {
 		return err
 	}

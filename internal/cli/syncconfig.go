@@ -29,13 +29,6 @@ type SyncConfig struct {
 	budget string // as given, parsed by resolve
 }
 
-// defaultSyncConfig is the configuration of a Config made in code (the
-// demo): the documented defaults.
-func defaultSyncConfig() *SyncConfig {
-	return &SyncConfig{ReadsPerMinute: contactsync.DefaultRateLimit.ReadsPerMinute,
-		WritesPerMinute: contactsync.DefaultRateLimit.WritesPerMinute}
-}
-
 // syncFlags registers the sync settings on fs, with environment defaults.
 func syncFlags(fs *flag.FlagSet, env func(name, def string) string) *SyncConfig {
 	c := &SyncConfig{}
@@ -55,9 +48,6 @@ func (c *SyncConfig) resolve() error {
 	c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion))
 	if c.PhoneRegion != "" && !isRegion(c.PhoneRegion) {
 		return fmt.Errorf("SIMPLECRM_PHONE_REGION %q must be a two-letter country code such as FR, or empty", c.PhoneRegion)
-	}
-	if c.budget == "" { // a Config made in code (the demo)
-		c.budget = contactsync.DefaultBudget.String()
 	}
 	d, err := time.ParseDuration(c.budget)
 	if err != nil || d < time.Second || d >= jobs.SyncTimeout {

@@ -71,10 +71,6 @@ func TestSyncRateConfig(t *testing.T) {
 	if got.ReadsPerMinute != 180 || got.WritesPerMinute != 0 {
 		t.Errorf("rate = %+v, want 180 reads, unlimited writes", got)
 	}
-	c := &Config{Addr: "127.0.0.1:8080", syncInterval: "15m"}
-	if err := c.resolve(); err != nil || c.Sync.Options().Rate != contactsync.DefaultRateLimit {
-		t.Errorf("a Config made in code: %v, rate %+v", err, c.Sync.Options().Rate)
-	}
 	for _, bad := range []string{"-1", "lots"} {
 		a := &App{Getenv: func(k string) string {
 			if k == "SIMPLECRM_SYNC_WRITES_PER_MINUTE" {

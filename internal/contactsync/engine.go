@@ -132,38 +132,6 @@ func (r *run) sync(ctx context.Context) error {
 	return r.push(ctx)
 }
 
-// ensureGroup finds the account's contact group by name, creating it when
-// missing (DESIGN.md §3: "Create the group if it does not exist").
-func (r *run) ensureGroup(ctx context.Context) error {
-	name := r.acct.GroupName
-	if name == "" {
-		name = crm.DefaultGroupName
-	}
-	for attempt := 0; attempt < 2; attempt++ {
-		var groups []*people.ContactGroup
-		if err := r.call(ctx, func() (err error) { groups, err = r.g.ListGroups(ctx); return err }); err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if g.Name == name && g.GroupType != "SYSTEM_CONTACT_GROUP" {
-				r.group = g.ResourceName
-				return nil
-			}
-		}
-		var g *people.ContactGroup
-		err := r.call(ctx, func() (err error) { g, err = r.g.CreateGroup(ctx, name); return err })
-		if err == nil {
-			r.group = g.ResourceName
-			return nil
-		}
-		if !isConflict(err) {
-			return err
-		}
-		// Created meanwhile (or by a create whose answer was lost): list again.
-	}
-	return fmt.Errorf("contact group %q: created but not listed", name)
-}
-
 // call runs one Google call, retrying rate limits, server errors and lost
 // answers with backoff and jitter (honouring Retry-After) until the run's
 // budget is spent. Every call but create is safe to repeat: a repeated update
@@ -234,6 +202,9 @@ func (r *run) userMessage(err error) string {
 	var full *contactLimitError
 	if errors.As(err, &full) {
 		return fmt.Sprintf("Google's contact limit for this account is reached: %d contacts were not created. Make room in Google Contacts; the next sync creates them.", full.n)
+	}
+	if errors.Is(err, errGroupNotFound) {
+		return "Google has a contact group of this account's group name that Simple CRM cannot read (an old group with no contacts?). Rename that group in Google Contacts, or choose another group name in the account settings."
 	}
 	if errors.Is(err, errBudget) {
 		if google.Classify(err) == google.KindRetry {

@@ -40,6 +40,28 @@ type State struct {
 	GroupResource string // contactGroups/... of the account's group, once known
 }
 
+// Exclusion records that a CRM contact and its Google contact were taken out
+// of sync on purpose for one account (DESIGN.md §3 "Deletions"), so that
+// matching, creates and imports do not bring them back by themselves.
+// docs/sync.md says how a person brings them back.
+type Exclusion struct {
+	AccountID    int64
+	ContactID    int64
+	ResourceName string
+	// Side is where it was decided: ExcludedInGoogle or ExcludedInCRM.
+	Side string
+}
+
+const (
+	// ExcludedInGoogle: the Google contact left the group, or was deleted in
+	// Google with "unlink only". A Google contact of the contact joining the
+	// group brings it back.
+	ExcludedInGoogle = "google"
+	// ExcludedInCRM: the CRM contact went to the trash with "unlink only".
+	// Restoring it brings it back.
+	ExcludedInCRM = "crm"
+)
+
 // IndexedPerson is what the engine remembers of every Google contact of the
 // account, in the group or not, to match CRM contacts by email and to find
 // its own creates again (clientData simplecrm-id) after an ambiguous failure.
@@ -85,6 +107,13 @@ type Store interface {
 	SaveLinks(ctx context.Context, links ...*Link) error
 	DeleteLink(ctx context.Context, accountID, contactID int64) error
 
+	// Exclude records (or replaces) the exclusion of e.ContactID; Exclusions
+	// returns those of these contacts or of these Google contacts; Unexclude
+	// forgets those of these contacts.
+	Exclude(ctx context.Context, e Exclusion) error
+	Exclusions(ctx context.Context, accountID int64, contactIDs []int64, names []string) ([]Exclusion, error)
+	Unexclude(ctx context.Context, accountID int64, contactIDs []int64) error
+
 	IndexPeople(ctx context.Context, accountID int64, people []IndexedPerson) error
 	// UnindexPeople forgets deleted Google contacts.
 	UnindexPeople(ctx context.Context, accountID int64, names []string) error
@@ -117,7 +146,10 @@ type Google interface {
 	// a next sync token. An expired token is an error google.Classify
 	// reports as KindExpiredSyncToken.
 	ListConnections(ctx context.Context, syncToken, pageToken string) (*people.ListConnectionsResponse, error)
-	BatchGet(ctx context.Context, names []string) ([]*people.Person, error)
+	// BatchGet reads people by resource name; the answer is keyed by the
+	// name asked for, which may differ from the person's resourceName when
+	// Google renamed it (people-api.md §4). Unknown names are left out.
+	BatchGet(ctx context.Context, names []string) (map[string]*people.Person, error)
 	BatchCreate(ctx context.Context, persons []*people.Person) ([]*people.Person, error)
 	// BatchUpdate replaces the fields of mask in each person (keyed by
 	// resource name, each with its etag) and returns the updated persons.
@@ -125,6 +157,9 @@ type Google interface {
 	BatchDelete(ctx context.Context, names []string) error
 	ListGroups(ctx context.Context) ([]*people.ContactGroup, error)
 	CreateGroup(ctx context.Context, name string) (*people.ContactGroup, error)
+	// GetGroups reads groups by resource name (contactGroups.batchGet), which
+	// also finds groups the list leaves out; unknown names are left out.
+	GetGroups(ctx context.Context, names []string) ([]*people.ContactGroup, error)
 	ModifyMembers(ctx context.Context, group string, add, remove []string) (*people.ModifyContactGroupMembersResponse, error)
 }
 

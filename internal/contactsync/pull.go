@@ -78,6 +78,39 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 	if len(persons) == 0 {
 		return nil
 	}
+	byName, err := r.indexPage(ctx, persons)
+	if err != nil {
+		return err
+	}
+	m, err := r.prefetchPage(ctx, persons, byName)
+	if err != nil {
+		return err
+	}
+	if err := r.findRenamed(ctx, persons, byName, m); err != nil {
+		return err
+	}
+	pending, doubles, err := r.applyPeople(ctx, persons, byName, m)
+	if err != nil {
+		return err
+	}
+	if err := r.store.Unexclude(ctx, r.acct.ID, m.relinked); err != nil {
+		return err
+	}
+	if err := r.importPeople(ctx, m.imports); err != nil {
+		return err
+	}
+	if err := r.deleteDoubles(ctx, doubles); err != nil {
+		return err
+	}
+	if err := r.sendUpdates(ctx, pending); err != nil {
+		return err
+	}
+	return r.applyFreed(ctx, m, persons)
+}
+
+// indexPage indexes a page's people and returns the links of the page by
+// resource name, re-keyed to the new names of renamed people.
+func (r *run) indexPage(ctx context.Context, persons []*people.Person) (map[string]*Link, error) {
 	var index []IndexedPerson
 	var gone, names []string
 	for _, p := range persons {
@@ -93,61 +126,62 @@ func (r *run) applyPage(ctx context.Context, persons []*people.Person) error {
 			CRMID: crmIDOf(p), InGroup: inGroup(p, r.group)})
 	}
 	if err := r.store.IndexPeople(ctx, r.acct.ID, index); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {
-		return err
+		return nil, err
 	}
 	links, err := r.store.LinksByResource(ctx, r.acct.ID, names)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byName := map[string]*Link{}
 	for _, l := range links {
 		byName[l.ResourceName] = l
 	}
-	m, err := r.prefetchPage(ctx, persons, byName)
-	if err != nil {
-		return err
+	if err := r.followRenames(ctx, persons, byName); err != nil {
+		return nil, err
 	}
+	return byName, r.checkTombstones(ctx, persons, byName)
+}
+
+// applyPeople handles each person of a page; it returns the Google updates
+// to send and the second copies of our own creates to delete.
+func (r *run) applyPeople(ctx context.Context, persons []*people.Person, byName map[string]*Link, m *pageContacts) ([]*pendingUpdate, []string, error) {
 	var pending []*pendingUpdate
 	var doubles []string
-	for _, p := range persons {
+	for _, p := range applyOrder(persons, r.group) {
 		r.pulledOne()
-		l := linkOf(byName, p)
+		l := byName[p.ResourceName]
 		switch {
 		case isDeleted(p):
 			if l != nil {
 				if err := r.googleDeleted(ctx, l); err != nil {
-					return err
+					return nil, nil, err
 				}
+				m.unlinked(l, r.acct.DeleteMode != crm.DeleteUnlink)
 			}
 		case !inGroup(p, r.group):
 			if l != nil {
-				if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
-					return err
+				if err := r.exclude(ctx, l, ExcludedInGoogle); err != nil {
+					return nil, nil, err
 				}
-				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays).")
+				m.unlinked(l, false)
+				r.event(crm.EventDeleted, l.ContactID, "Removed from the Google group: no longer synchronized with this account (the CRM contact stays). Add the Google contact to the group again to bring it back.")
 			}
 		case l == nil && r.ownDuplicate(p, m):
 			doubles = append(doubles, p.ResourceName)
 		default:
 			pu, err := r.pullMember(ctx, p, l, m)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if pu != nil {
 				pending = append(pending, pu)
 			}
 		}
 	}
-	if err := r.importPeople(ctx, m.imports); err != nil {
-		return err
-	}
-	if err := r.deleteDoubles(ctx, doubles); err != nil {
-		return err
-	}
-	return r.sendUpdates(ctx, pending)
+	return pending, doubles, nil
 }
 
 // ownDuplicate reports whether an unlinked group member is a second Google
@@ -187,139 +221,6 @@ func (r *run) deleteDoubles(ctx context.Context, names []string) error {
 	return nil
 }
 
-// linkOf finds the link of a person, re-keying it when Google changed the
-// person's resource name (profile linking: people-api.md §3).
-func linkOf(byName map[string]*Link, p *people.Person) *Link {
-	if l := byName[p.ResourceName]; l != nil {
-		return l
-	}
-	if p.Metadata != nil {
-		for _, old := range p.Metadata.PreviousResourceNames {
-			if l := byName[old]; l != nil {
-				l.ResourceName = p.ResourceName
-				return l
-			}
-		}
-	}
-	return nil
-}
-
-// pageContacts holds the CRM contacts a page of people may need, read in a
-// few queries instead of several per person.
-type pageContacts struct {
-	byID    map[int64]*crm.Contact    // linked contacts and clientData ids
-	byEmail map[string][]*crm.Contact // live contacts of the scope, oldest first
-	taken   map[int64]bool            // contacts already linked in this account
-	imports []*people.Person          // new group members to import
-}
-
-func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
-	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{}}
-	var ids []int64
-	var emails []string
-	for _, p := range persons {
-		if isDeleted(p) || !inGroup(p, r.group) {
-			continue
-		}
-		if l := linkOf(byName, p); l != nil {
-			ids = append(ids, l.ContactID)
-			continue
-		}
-		if id := crmIDOf(p); id != 0 {
-			ids = append(ids, id)
-		}
-		emails = append(emails, personEmails(p)...)
-	}
-	if len(ids) > 0 {
-		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			m.byID[c.ID] = c
-		}
-	}
-	var candidates []int64
-	if len(emails) > 0 {
-		cs, err := r.store.ContactsByEmail(ctx, r.acct.OrgID, r.owner, emails)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			candidates = append(candidates, c.ID)
-			for _, e := range ContactView(c).Emails() {
-				m.byEmail[e] = append(m.byEmail[e], c)
-			}
-		}
-	}
-	for _, c := range m.byID {
-		candidates = append(candidates, c.ID)
-	}
-	if len(candidates) > 0 {
-		ls, err := r.store.LinksByContact(ctx, r.acct.ID, candidates)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range ls {
-			m.taken[l.ContactID] = true
-		}
-	}
-	return m, nil
-}
-
-// pullMember reconciles a group member: with its linked contact, or with the
-// CRM contact it matches (its clientData id, then its emails), or as a new CRM
-// contact.
-func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *pageContacts) (*pendingUpdate, error) {
-	if l == nil {
-		c := r.matchPerson(p, m)
-		if c == nil {
-			m.imports = append(m.imports, p)
-			return nil, nil
-		}
-		m.taken[c.ID] = true
-		l = &Link{AccountID: r.acct.ID, ContactID: c.ID, ResourceName: p.ResourceName, CreatedByCRM: crmIDOf(p) == c.ID}
-	}
-	c := m.byID[l.ContactID]
-	if c == nil {
-		return nil, r.store.DeleteLink(ctx, r.acct.ID, l.ContactID) // purged from the CRM
-	}
-	if c.DeletedAt != nil {
-		return nil, nil // in the CRM trash: push deletes or ungroups it
-	}
-	return r.reconcile(ctx, c, p, l)
-}
-
-// matchPerson finds the unlinked CRM contact a new group member stands for:
-// the one whose id it carries, else the oldest sharing one of its emails.
-func (r *run) matchPerson(p *people.Person, m *pageContacts) *crm.Contact {
-	if c := m.byID[crmIDOf(p)]; c != nil && c.DeletedAt == nil && r.inScope(c) && !m.taken[c.ID] {
-		return c
-	}
-	var best *crm.Contact
-	for _, e := range personEmails(p) {
-		for _, c := range m.byEmail[e] {
-			if !m.taken[c.ID] && (best == nil || older(c, best)) {
-				best = c
-			}
-		}
-	}
-	if best != nil {
-		m.byID[best.ID] = best
-	}
-	return best
-}
-
-// older orders contacts by creation, the rule for shared emails.
-func older(a, b *crm.Contact) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.Before(b.CreatedAt)
-	}
-	return a.ID < b.ID
-}
-
-func (r *run) inScope(c *crm.Contact) bool { return r.owner == 0 || c.OwnerID == r.owner }
-
 // importPeople creates the CRM contacts of new group members, owned by the
 // connecting user, with Google's business fields in their Note block, and
 // their links with them.
@@ -356,12 +257,15 @@ func (r *run) importPeople(ctx context.Context, persons []*people.Person) error 
 // googleDeleted handles a Google contact deleted in Google: its CRM contact
 // goes to the trash (restorable), unless the account only unlinks.
 func (r *run) googleDeleted(ctx context.Context, l *Link) error {
+	if r.acct.DeleteMode == crm.DeleteUnlink {
+		if err := r.exclude(ctx, l, ExcludedInGoogle); err != nil {
+			return err
+		}
+		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays). A Google contact with its email joining the group brings it back.")
+		return nil
+	}
 	if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
 		return err
-	}
-	if r.acct.DeleteMode == crm.DeleteUnlink {
-		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays).")
-		return nil
 	}
 	err := r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
 	if crm.ErrorCode(err) == crm.ENOTFOUND {
@@ -377,7 +281,8 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 
 // dropUnseen treats linked contacts missing from a full listing as deleted
 // in Google, once a read confirms it: a contact edited while the listing ran
-// is left out of it too (it comes with the next incremental listing).
+// is left out of it too (it comes with the next incremental listing), and a
+// renamed one answers under its new name (its link follows it).
 func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 	var after int64
 	for {
@@ -397,17 +302,20 @@ func (r *run) dropUnseen(ctx context.Context, seen map[string]bool) error {
 			for i, l := range batch {
 				names[i] = l.ResourceName
 			}
-			var got []*people.Person
+			var got map[string]*people.Person
 			if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, names); return err }); err != nil {
 				return err
 			}
-			exists := map[string]bool{}
-			for _, p := range got {
-				exists[p.ResourceName] = true
-			}
 			for _, l := range batch {
-				if !exists[l.ResourceName] {
+				switch p := got[l.ResourceName]; {
+				case p == nil:
 					if err := r.googleDeleted(ctx, l); err != nil {
+						return err
+					}
+				case p.ResourceName != l.ResourceName:
+					// Renamed, and listed under its new name outside the
+					// group or not at all: the next listing settles it.
+					if _, err := r.rekey(ctx, l, p.ResourceName, true); err != nil {
 						return err
 					}
 				}

@@ -71,9 +71,10 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 		case l != nil && c.DeletedAt != nil:
 			switch {
 			case r.acct.DeleteMode == crm.DeleteUnlink:
-				if err := r.store.DeleteLink(ctx, r.acct.ID, c.ID); err != nil {
+				if err := r.exclude(ctx, l, ExcludedInCRM); err != nil {
 					return err
 				}
+				r.event(crm.EventDeleted, c.ID, "Moved to the CRM trash: unlinked (the Google contact stays). Restore it to bring it back.")
 			case l.CreatedByCRM:
 				toDelete = append(toDelete, l)
 			default:
@@ -92,7 +93,9 @@ func (r *run) pushBatch(ctx context.Context, cs []*crm.Contact) error {
 	if err != nil {
 		return err
 	}
-	unlinked = append(unlinked, waiting...)
+	if unlinked, err = r.withoutExcluded(ctx, append(unlinked, waiting...)); err != nil {
+		return err
+	}
 	targets, err := r.matchContacts(ctx, unlinked)
 	if err != nil {
 		return err
@@ -239,6 +242,11 @@ func (r *run) matchContacts(ctx context.Context, cs []*crm.Contact) (map[int64]I
 			taken[l.ResourceName] = true
 		}
 	}
+	// A Google contact taken out of sync is not pulled back by a match.
+	excluded, err := r.excludedByName(ctx, names)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range cs {
 		emails := ContactView(c).Emails()
 		if dup := oldestOf(oldest, emails); dup != nil && dup.ID != c.ID {
@@ -255,6 +263,9 @@ func (r *run) matchContacts(ctx context.Context, cs []*crm.Contact) (map[int64]I
 			candidates = append(candidates, byEmail[e]...)
 		}
 		for _, p := range candidates {
+			if _, ok := excluded[p.ResourceName]; ok {
+				continue
+			}
 			if !taken[p.ResourceName] {
 				taken[p.ResourceName] = true
 				out[c.ID] = p
@@ -287,38 +298,42 @@ func (r *run) updateLinked(ctx context.Context, toGet map[string]*crm.Contact, l
 	var pending []*pendingUpdate
 	var vanished []*crm.Contact
 	for _, batch := range chunks(names, MaxBatchMutate) {
-		var got []*people.Person
+		var got map[string]*people.Person
 		if err := r.call(ctx, func() (err error) { got, err = r.g.BatchGet(ctx, batch); return err }); err != nil {
 			return nil, err
 		}
-		found := map[string]bool{}
-		for _, p := range got {
-			found[p.ResourceName] = true
-			pu, err := r.reconcile(ctx, toGet[p.ResourceName], p, links[p.ResourceName])
+		var gone []string
+		for _, n := range batch {
+			l, p := links[n], got[n]
+			if p == nil {
+				gone = append(gone, n)
+				if l.SyncedVersion == 0 {
+					// Matched through a stale index entry, never linked: the
+					// contact still needs a Google contact.
+					vanished = append(vanished, toGet[n])
+					continue
+				}
+				// Deleted in Google since it was listed, or renamed and Google
+				// does not answer under the old name: the link stays for the
+				// next listing, whose tombstone trashes the contact or whose
+				// previousResourceNames re-key the link.
+				continue
+			}
+			if p.ResourceName != n {
+				ok, err := r.rekey(ctx, l, p.ResourceName, l.SyncedVersion != 0)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			pu, err := r.reconcile(ctx, toGet[n], p, l)
 			if err != nil {
 				return nil, err
 			}
 			if pu != nil {
 				pending = append(pending, pu)
-			}
-		}
-		var gone []string
-		for _, n := range batch {
-			if found[n] {
-				continue
-			}
-			gone = append(gone, n)
-			l := links[n]
-			if l.SyncedVersion == 0 {
-				// Matched through a stale index entry, never linked: the
-				// contact still needs a Google contact.
-				vanished = append(vanished, toGet[n])
-				continue
-			}
-			// Deleted in Google since it was listed: the next listing's
-			// tombstone trashes it; unlink now so it is not updated.
-			if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
-				return nil, err
 			}
 		}
 		if err := r.store.UnindexPeople(ctx, r.acct.ID, gone); err != nil {

@@ -83,7 +83,7 @@ func (lg limitedGoogle) ListConnections(ctx context.Context, syncToken, pageToke
 	return lg.g.ListConnections(ctx, syncToken, pageToken)
 }
 
-func (lg limitedGoogle) BatchGet(ctx context.Context, names []string) ([]*people.Person, error) {
+func (lg limitedGoogle) BatchGet(ctx context.Context, names []string) (map[string]*people.Person, error) {
 	if err := wait(ctx, lg.l.read); err != nil {
 		return nil, err
 	}
@@ -95,6 +95,13 @@ func (lg limitedGoogle) ListGroups(ctx context.Context) ([]*people.ContactGroup,
 		return nil, err
 	}
 	return lg.g.ListGroups(ctx)
+}
+
+func (lg limitedGoogle) GetGroups(ctx context.Context, names []string) ([]*people.ContactGroup, error) {
+	if err := wait(ctx, lg.l.read); err != nil {
+		return nil, err
+	}
+	return lg.g.GetGroups(ctx, names)
 }
 
 func (lg limitedGoogle) BatchCreate(ctx context.Context, persons []*people.Person) ([]*people.Person, error) {

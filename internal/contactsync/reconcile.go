@@ -156,19 +156,24 @@ func (r *run) remerge(ctx context.Context, batch []*pendingUpdate) ([]*pendingUp
 	for i, pu := range batch {
 		names[i] = pu.person.ResourceName
 	}
-	var fresh []*people.Person
+	var fresh map[string]*people.Person
 	if err := r.call(ctx, func() (err error) { fresh, err = r.g.BatchGet(ctx, names); return err }); err != nil {
 		return nil, err
 	}
-	byName := map[string]*people.Person{}
-	for _, p := range fresh {
-		byName[p.ResourceName] = p
-	}
 	var again []*pendingUpdate
 	for _, pu := range batch {
-		p := byName[pu.person.ResourceName]
+		p := fresh[pu.person.ResourceName]
 		if p == nil {
 			continue
+		}
+		if p.ResourceName != pu.old.ResourceName {
+			ok, err := r.rekey(ctx, pu.old, p.ResourceName, pu.old.SyncedVersion != 0)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
 		}
 		next, err := r.reconcile(ctx, pu.contact, p, pu.old)
 		if err != nil {

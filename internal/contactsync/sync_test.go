@@ -389,6 +389,31 @@ func TestTwoGoogleAccountsForOneUser(t *testing.T) {
 			t.Errorf("%s holds Ann %d times", gmail, countEmail(all, "ann@example.org"))
 		}
 	}
+
+	// An edit in account A's Google reaches the CRM with A's run, then
+	// account B's Google with B's run.
+	g := byEmail(f.groupMembers(), "ann@example.org")
+	g.Names[0].FamilyName = "FromA"
+	if _, err := f.emu.UpdateContact(f.gmail, g, "names"); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	if c := crmByEmail(f.live(), "ann@example.org"); c == nil || c.LastName != "FromA" {
+		t.Fatalf("account A's edit did not reach the CRM: %+v", c)
+	}
+	if run := f.sync(second); run.Status != crm.RunSucceeded || run.Counts.GoogleUpdated != 1 {
+		t.Fatalf("second account: %s %q %+v", run.Status, run.Error, run.Counts)
+	}
+	all, _ := f.emu.Contacts("ann.work@gmail.example")
+	if p := byEmail(all, "ann@example.org"); p == nil || p.Names[0].FamilyName != "FromA" {
+		t.Fatalf("account A's edit did not reach account B's Google: %+v", p)
+	}
+	f.emu.ResetRequests()
+	f.mustSync()
+	f.sync(second)
+	if w := f.writes(); w != 0 {
+		t.Errorf("after both accounts caught up, %d writes: %v", w, f.emu.RequestCounts())
+	}
 }
 
 // assertConverged checks the oracle: every CRM contact is in the group once,

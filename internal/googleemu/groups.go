@@ -120,7 +120,7 @@ func (c *call) listGroups() (any, error) {
 	}
 	var groups []*group
 	for _, g := range c.acct.Groups {
-		if (g.Deleted && base == 0) || (base > 0 && g.Seq <= base) {
+		if (g.Deleted && base == 0) || (base > 0 && g.Seq <= base) || c.e.unlisted(g) {
 			continue
 		}
 		groups = append(groups, g)

@@ -93,6 +93,20 @@ type Options struct {
 	// ScopeErrorInfo adds ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT to 403
 	// insufficient-scope errors (UNCONFIRMED for People).
 	ScopeErrorInfo bool `json:"scope_error_info"`
+	// RenamedNotFound makes get and getBatchGet answer NOT_FOUND for a
+	// renamed contact's former resource name (RenamePerson). By default they
+	// answer with the renamed person and requestedResourceName = the old name,
+	// as people-api.md §4 implies; Google does not say it resolves old names.
+	RenamedNotFound bool `json:"renamed_not_found"`
+	// RenameTombstone makes RenamePerson also leave a tombstone under the old
+	// name for incremental listings, just before the renamed person
+	// (UNCONFIRMED: the reference only says the renamed person carries
+	// previousResourceNames).
+	RenameTombstone bool `json:"rename_tombstone"`
+	// UnlistedGroups names user groups that contactGroups.list leaves out,
+	// like groups made with the legacy Contacts API (people-api.md §9, §15.15);
+	// get and batchGet still find them, and create still meets them (409).
+	UnlistedGroups []string `json:"unlisted_groups,omitempty"`
 	// MaxContacts is the per-account contact limit (default 25000; the real
 	// value and error are UNCONFIRMED).
 	MaxContacts int `json:"max_contacts"`

@@ -21,7 +21,7 @@ func (c *call) getPerson() (any, error) {
 	if c.name == "people/me" || c.name == "people/"+c.acct.Sub {
 		return c.acct.renderSelf(mask), nil
 	}
-	ct := c.acct.contactByName(c.name)
+	ct := c.readContact(c.name)
 	if ct == nil {
 		return nil, errNotFound()
 	}
@@ -42,7 +42,7 @@ func (c *call) getBatchGet() (any, error) {
 	responses := make([]map[string]any, 0, len(names))
 	for _, rn := range names {
 		var r map[string]any
-		switch ct := c.acct.contactByName(rn); {
+		switch ct := c.readContact(rn); {
 		case rn == "people/me":
 			r = personResponse(c.acct.renderSelf(mask))
 		case ct == nil:

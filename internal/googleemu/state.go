@@ -41,6 +41,8 @@ type account struct {
 	// searchWarmups are the times of searchContacts warm-up requests (see
 	// Options.SearchNeedsWarmup); the search cache is not kept on restart.
 	searchWarmups []time.Time
+	// Renamed maps a contact's former resource names to its id (rename.go).
+	Renamed map[string]uint64 `json:"renamed,omitempty"`
 }
 
 type contact struct {
@@ -51,6 +53,8 @@ type contact struct {
 	Seq     uint64                     `json:"seq"`    // account change sequence of the last mutation
 	Updated time.Time                  `json:"updated"`
 	Deleted bool                       `json:"deleted,omitempty"`
+	// Previous lists the contact's former resource names (rename.go).
+	Previous []string `json:"previous,omitempty"`
 }
 
 type group struct {

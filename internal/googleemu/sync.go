@@ -107,7 +107,7 @@ func (c *call) listConnections() (any, error) {
 		res["totalItems"], res["totalPeople"] = total, total
 		conns := make([]map[string]any, 0, len(page))
 		for _, it := range page {
-			conns = append(conns, c.acct.render(it.ct, mask, true))
+			conns = append(conns, withPrevious(c.acct.render(it.ct, mask, true), it.ct, mask, pt.Base > 0))
 		}
 		res["connections"] = conns
 	}

@@ -1,0 +1,132 @@
+package contactsync_test
+
+import (
+	"testing"
+
+	"simplecrm/internal/crm"
+)
+
+func (f *fixture) groupResource() string {
+	f.t.Helper()
+	groups, err := f.emu.Groups(f.gmail)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, g := range groups {
+		if g.Name == "SimpleCRM" {
+			return g.ResourceName
+		}
+	}
+	f.t.Fatal("no SimpleCRM group")
+	return ""
+}
+
+func (f *fixture) unlinkOnly() {
+	f.t.Helper()
+	f.acct.DeleteMode = crm.DeleteUnlink
+	if err := f.svc.GoogleAccounts.UpdateGoogleAccountSettings(f.ctx, f.acct); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// A Google contact removed from the group stays out of sync: a later CRM
+// edit does not put it back (it used to, matched by email like any unlinked
+// contact). Adding it to the group again brings the pair back.
+func TestRemovedFromGroupStaysOut(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ann := f.crmContact(crm.Contact{FirstName: "Ann", LastName: "Lee", PersonalEmail: "ann@example.org"})
+	f.mustSync()
+	g := byEmail(f.groupMembers(), "ann@example.org")
+	if err := f.emu.ModifyGroupMembers(f.gmail, f.groupResource(), nil, []string{g.ResourceName}); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	f.edit(ann.ID, func(c *crm.Contact) { c.LastName = "Leigh" })
+	f.mustSync()
+	if byEmail(f.groupMembers(), "ann@example.org") != nil {
+		t.Fatal("a CRM edit put the Google contact removed from the group back into it")
+	}
+	if p, _ := f.emu.Contact(f.gmail, g.ResourceName); p == nil || p.Names[0].FamilyName != "Lee" {
+		t.Fatalf("the Google contact out of the group was updated: %+v", p)
+	}
+	if all, _ := f.emu.Contacts(f.gmail); countEmail(all, "ann@example.org") != 1 {
+		t.Fatal("a second Google contact was created")
+	}
+
+	// The way back: the Google contact joins the group again.
+	if err := f.emu.ModifyGroupMembers(f.gmail, f.groupResource(), []string{g.ResourceName}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	if got := f.linkName(ann.ID); got != g.ResourceName {
+		t.Fatalf("back in the group: link = %q, want %q", got, g.ResourceName)
+	}
+	assertConverged(t, f, 1)
+	f.edit(ann.ID, func(c *crm.Contact) { c.FirstName = "Anne" })
+	f.mustSync()
+	if p, _ := f.emu.Contact(f.gmail, g.ResourceName); p.Names[0].GivenName != "Anne" {
+		t.Fatalf("relinked contact not synchronized: %+v", p.Names[0])
+	}
+}
+
+// "Unlink only" and a contact deleted in Google: the next CRM edit does not
+// create it again. A Google contact with its email joining the group brings
+// the pair back.
+func TestUnlinkOnlyGoogleDeletionStays(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.unlinkOnly()
+	ann := f.crmContact(crm.Contact{FirstName: "Ann", LastName: "Lee", PersonalEmail: "ann@example.org"})
+	f.mustSync()
+	if err := f.emu.DeleteContact(f.gmail, byEmail(f.groupMembers(), "ann@example.org").ResourceName); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	f.edit(ann.ID, func(c *crm.Contact) { c.LastName = "Leigh" })
+	if run := f.mustSync(); run.Counts.GoogleCreated != 0 {
+		t.Fatalf("a CRM edit re-created the contact deleted in Google (%+v)", run.Counts)
+	}
+	if all, _ := f.emu.Contacts(f.gmail); countEmail(all, "ann@example.org") != 0 {
+		t.Fatal("the contact deleted in Google exists again")
+	}
+
+	// The way back: a Google contact with its email joins the group.
+	f.googleContact(person("Ann", "Leigh", "ann@example.org"))
+	f.mustSync()
+	if f.linkName(ann.ID) == "" {
+		t.Fatal("a Google contact with its email joined the group: the contact is still unlinked")
+	}
+	assertConverged(t, f, 1)
+}
+
+// "Unlink only" and a contact trashed in the CRM: the next Google edit does
+// not import a second copy while the original is in the trash. Restoring it
+// brings the pair back.
+func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.unlinkOnly()
+	f.googleContact(person("Theirs", "G", "theirs@example.org"))
+	f.mustSync()
+	theirs := crmByEmail(f.live(), "theirs@example.org")
+	if err := f.svc.Contacts.TrashContact(f.ctx, f.org.ID, theirs.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	g := byEmail(f.groupMembers(), "theirs@example.org")
+	g.Names[0].GivenName = "Their"
+	if _, err := f.emu.UpdateContact(f.gmail, g, "names"); err != nil {
+		t.Fatal(err)
+	}
+	if run := f.mustSync(); run.Counts.CRMCreated != 0 || crmByEmail(f.live(), "theirs@example.org") != nil {
+		t.Fatalf("a Google edit imported a second copy of a contact in the CRM trash (%+v)", run.Counts)
+	}
+
+	// The way back: restore from the trash.
+	if err := f.svc.Contacts.RestoreContact(f.ctx, f.org.ID, theirs.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	if got := f.linkName(theirs.ID); got != g.ResourceName {
+		t.Fatalf("restored contact linked to %q, want %q", got, g.ResourceName)
+	}
+	assertConverged(t, f, 1)
+}

@@ -1,0 +1,15 @@
+-- A CRM contact and its Google contact taken out of sync on purpose for one
+-- account: the Google contact left the group, or was deleted in Google with
+-- "unlink only" (side 'google'), or the CRM contact went to the trash with
+-- "unlink only" (side 'crm'). Matching, creates and imports leave them alone
+-- until a person brings them back (docs/sync.md, "Deletions").
+CREATE TABLE google_exclusions (
+    account_id    bigint NOT NULL REFERENCES google_accounts (id) ON DELETE CASCADE,
+    contact_id    bigint NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    resource_name text NOT NULL,
+    side          text NOT NULL CHECK (side IN ('google', 'crm')),
+    PRIMARY KEY (account_id, contact_id)
+);
+CREATE INDEX google_exclusions_resource ON google_exclusions (account_id, resource_name);
+-- Purging a contact cascades through this index.
+CREATE INDEX google_exclusions_contact ON google_exclusions (contact_id);
