@@ -64,6 +64,8 @@ type run struct {
 	events   []crm.SyncEvent
 	progress Progress
 	work     work // what Done and Total count, see progress.go
+	// trashedNow holds the contacts this run trashed for a Google deletion.
+	trashedNow map[int64]bool
 }
 
 // errBudget ends a run that ran out of time; its checkpoints are kept.
@@ -77,7 +79,7 @@ var errBudget = errors.New("sync time budget exhausted")
 func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec *crm.SyncRun, progress Progress) error {
 	g = limitedGoogle{g: g, l: e.limits.get(acct.ID, e.opts.Rate)}
 	r := &run{Engine: e, g: g, acct: acct, rec: rec, progress: progress,
-		deadline: e.opts.Now().Add(e.opts.Budget)}
+		deadline: e.opts.Now().Add(e.opts.Budget), trashedNow: map[int64]bool{}}
 	if acct.Scope != crm.ScopeAll {
 		r.owner = acct.UserID
 	}

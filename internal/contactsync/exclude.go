@@ -3,6 +3,8 @@ package contactsync
 import (
 	"context"
 
+	"google.golang.org/api/people/v1"
+
 	"simplecrm/internal/crm"
 )
 
@@ -16,6 +18,8 @@ import (
 //     any with its email) joins the group; the CRM side alone never re-links.
 //   - ExcludedInCRM: restoring the CRM contact from the trash; until then its
 //     Google contact is left alone even while it stays in the group.
+//   - ExcludedTrashed: the Google contact coming back to the group, under its
+//     name or a new one (restoreReturned), or restoring the CRM contact.
 
 // exclude drops a link and records why, so that nothing brings it back by
 // itself. The exclusion is written first: a crash in between leaves the
@@ -26,6 +30,30 @@ func (r *run) exclude(ctx context.Context, l *Link, side string) error {
 		return err
 	}
 	return r.store.DeleteLink(ctx, r.acct.ID, l.ContactID)
+}
+
+// restoreReturned brings back from the trash the CRM contact whose Google
+// contact was deleted and now shows again as p: Google restored it, or it was
+// renamed and Google listed its old name as deleted (people-api.md §3: names
+// change; whether the old one is listed as deleted is UNCONFIRMED).
+func (r *run) restoreReturned(ctx context.Context, p *people.Person, m *pageContacts) error {
+	x, ok := m.exclusionOf(p)
+	if !ok || x.Side != ExcludedTrashed {
+		return nil
+	}
+	c := m.byID[x.ContactID]
+	if c == nil || c.DeletedAt == nil || !r.inScope(c) || m.taken[c.ID] || m.trashed[c.ID] {
+		return nil
+	}
+	if err := r.store.RestoreContact(ctx, r.acct.OrgID, c.ID); err != nil {
+		return err
+	}
+	c.DeletedAt = nil
+	if r.trashedNow[c.ID] {
+		r.rec.Counts.CRMDeleted-- // trashed and back within this run: not a deletion
+	}
+	r.event(crm.EventDeleted, c.ID, "Back in Google: restored from the CRM trash.")
+	return nil
 }
 
 // excludedByName returns the exclusions of these Google contacts.
@@ -66,7 +94,7 @@ func (r *run) withoutExcluded(ctx context.Context, cs []*crm.Contact) ([]*crm.Co
 		switch side[c.ID] {
 		case ExcludedInGoogle:
 			continue
-		case ExcludedInCRM:
+		case ExcludedInCRM, ExcludedTrashed:
 			restored = append(restored, c.ID)
 		}
 		kept = append(kept, c)

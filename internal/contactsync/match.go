@@ -42,6 +42,21 @@ func (m *pageContacts) unlinked(l *Link, trashed bool) {
 
 // candidates returns the prefetched contacts an unlinked person may stand
 // for: the one whose id it carries, then those sharing one of its emails.
+// exclusionOf returns the exclusion of p, under its name or a former one.
+func (m *pageContacts) exclusionOf(p *people.Person) (Exclusion, bool) {
+	if x, ok := m.excluded[p.ResourceName]; ok {
+		return x, true
+	}
+	if p.Metadata != nil {
+		for _, n := range p.Metadata.PreviousResourceNames {
+			if x, ok := m.excluded[n]; ok {
+				return x, true
+			}
+		}
+	}
+	return Exclusion{}, false
+}
+
 func (m *pageContacts) candidates(p *people.Person) []*crm.Contact {
 	var out []*crm.Contact
 	seen := map[int64]bool{}
@@ -78,6 +93,9 @@ func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName
 		}
 		emails = append(emails, personEmails(p)...)
 		unlinked = append(unlinked, p.ResourceName)
+		if p.Metadata != nil {
+			unlinked = append(unlinked, p.Metadata.PreviousResourceNames...)
+		}
 	}
 	var err error
 	if m.excluded, err = r.excludedByName(ctx, unlinked); err != nil {
@@ -129,6 +147,9 @@ func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName
 // contact.
 func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *pageContacts) (*pendingUpdate, error) {
 	if l == nil {
+		if err := r.restoreReturned(ctx, p, m); err != nil {
+			return nil, err
+		}
 		if x, ok := m.excluded[p.ResourceName]; ok && x.Side == ExcludedInCRM {
 			if c := m.byID[x.ContactID]; c == nil || c.DeletedAt != nil {
 				return nil, nil // unlinked by the CRM trash: restoring the contact brings it back
@@ -162,7 +183,7 @@ func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *page
 // the one whose id it carries, else the oldest sharing one of its emails.
 func (r *run) matchPerson(p *people.Person, m *pageContacts) *crm.Contact {
 	// A Google contact back in the group goes back to the contact it left.
-	if x, ok := m.excluded[p.ResourceName]; ok {
+	if x, ok := m.exclusionOf(p); ok {
 		if c := m.byID[x.ContactID]; c != nil && r.free(c, m) {
 			return c
 		}

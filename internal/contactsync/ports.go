@@ -48,7 +48,8 @@ type Exclusion struct {
 	AccountID    int64
 	ContactID    int64
 	ResourceName string
-	// Side is where it was decided: ExcludedInGoogle or ExcludedInCRM.
+	// Side is where it was decided: ExcludedInGoogle, ExcludedInCRM or
+	// ExcludedTrashed.
 	Side string
 }
 
@@ -60,6 +61,12 @@ const (
 	// ExcludedInCRM: the CRM contact went to the trash with "unlink only".
 	// Restoring it brings it back.
 	ExcludedInCRM = "crm"
+	// ExcludedTrashed: the Google contact was deleted in Google and the CRM
+	// contact went to the trash. The same Google contact coming back (Google
+	// restored it, or it shows under a new resource name after a tombstone of
+	// its old one) restores the CRM contact; restoring the CRM contact brings
+	// it back as any restore does.
+	ExcludedTrashed = "trashed"
 )
 
 // IndexedPerson is what the engine remembers of every Google contact of the
@@ -97,6 +104,7 @@ type Store interface {
 	// mismatch when c.Version is set).
 	UpdateContact(ctx context.Context, c *crm.Contact) error
 	TrashContact(ctx context.Context, orgID, id int64) error
+	RestoreContact(ctx context.Context, orgID, id int64) error
 
 	// ListLinks pages through the account's links by contact id.
 	ListLinks(ctx context.Context, accountID, afterContactID int64, limit int) ([]*Link, error)

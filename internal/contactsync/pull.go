@@ -264,7 +264,10 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 		r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: unlinked (the CRM contact stays). A Google contact with its email joining the group brings it back.")
 		return nil
 	}
-	if err := r.store.DeleteLink(ctx, r.acct.ID, l.ContactID); err != nil {
+	// The exclusion remembers the Google contact, so that it coming back
+	// (restored in Google, or renamed after a tombstone of its old name)
+	// restores this contact instead of importing a copy.
+	if err := r.exclude(ctx, l, ExcludedTrashed); err != nil {
 		return err
 	}
 	err := r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
@@ -275,6 +278,7 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 		return err
 	}
 	r.rec.Counts.CRMDeleted++
+	r.trashedNow[l.ContactID] = true
 	r.event(crm.EventDeleted, l.ContactID, "Deleted in Google: moved to the CRM trash (restore it to bring it back).")
 	return nil
 }

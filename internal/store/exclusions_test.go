@@ -30,7 +30,7 @@ func TestExclusions(t *testing.T) {
 			t.Fatalf("Exclusions = %+v, %v", got, err)
 		}
 		// Exclude replaces the contact's exclusion.
-		x1.Side, x1.ResourceName = contactsync.ExcludedInCRM, "people/c9"
+		x1.Side, x1.ResourceName = contactsync.ExcludedTrashed, "people/c9"
 		if err := e.db.Exclude(ctx, x1); err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,15 @@
 -- A CRM contact and its Google contact taken out of sync on purpose for one
 -- account: the Google contact left the group, or was deleted in Google with
 -- "unlink only" (side 'google'), or the CRM contact went to the trash with
--- "unlink only" (side 'crm'). Matching, creates and imports leave them alone
+-- "unlink only" (side 'crm'), or was trashed because its Google contact
+-- was deleted in Google (side 'trashed': that Google contact coming back, under
+-- its name or a new one, restores it). Matching, creates and imports leave them alone
 -- until a person brings them back (docs/sync.md, "Deletions").
 CREATE TABLE google_exclusions (
     account_id    bigint NOT NULL REFERENCES google_accounts (id) ON DELETE CASCADE,
     contact_id    bigint NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     resource_name text NOT NULL,
-    side          text NOT NULL CHECK (side IN ('google', 'crm')),
+    side          text NOT NULL CHECK (side IN ('google', 'crm', 'trashed')),
     PRIMARY KEY (account_id, contact_id)
 );
 CREATE INDEX google_exclusions_resource ON google_exclusions (account_id, resource_name);
