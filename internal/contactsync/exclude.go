@@ -38,6 +38,9 @@ func (r *run) exclude(ctx context.Context, l *Link, side string) error {
 // change; whether the old one is listed as deleted is UNCONFIRMED).
 func (r *run) restoreReturned(ctx context.Context, p *people.Person, m *pageContacts) error {
 	x, ok := m.exclusionOf(p)
+	if !ok {
+		x, ok = m.deletedBy[crmIDOf(p)] // back under a new name, with its clientData
+	}
 	if !ok || x.Side != ExcludedTrashed {
 		return nil
 	}
@@ -54,6 +57,21 @@ func (r *run) restoreReturned(ctx context.Context, p *people.Person, m *pageCont
 	}
 	r.event(crm.EventDeleted, c.ID, "Back in Google: restored from the CRM trash.")
 	return nil
+}
+
+// trashedExclusions returns the 'trashed' exclusions of these contacts.
+func (r *run) trashedExclusions(ctx context.Context, ids []int64) (map[int64]Exclusion, error) {
+	out := map[int64]Exclusion{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	xs, err := r.store.Exclusions(ctx, r.acct.ID, ids, nil)
+	for _, x := range xs {
+		if x.Side == ExcludedTrashed {
+			out[x.ContactID] = x
+		}
+	}
+	return out, err
 }
 
 // excludedByName returns the exclusions of these Google contacts.

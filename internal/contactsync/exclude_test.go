@@ -3,6 +3,8 @@ package contactsync_test
 import (
 	"testing"
 
+	"google.golang.org/api/people/v1"
+
 	"simplecrm/internal/crm"
 )
 
@@ -129,4 +131,41 @@ func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
 		t.Fatalf("restored contact linked to %q, want %q", got, g.ResourceName)
 	}
 	assertConverged(t, f, 1)
+}
+
+// A Google contact deleted in Google trashes its CRM contact; when Google
+// gives it back (restored from Google's trash: the same data, clientData
+// included, under a new resource name), the CRM contact comes out of the
+// trash and is linked again, instead of a copy being imported.
+func TestGoogleRestoredContactComesBack(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ann := f.crmContact(crm.Contact{FirstName: "Ann", LastName: "Lee", PersonalEmail: "ann@example.org"})
+	f.mustSync()
+	g := byEmail(f.groupMembers(), "ann@example.org")
+	if err := f.emu.DeleteContact(f.gmail, g.ResourceName); err != nil {
+		t.Fatal(err)
+	}
+	if run := f.mustSync(); run.Counts.CRMDeleted != 1 || f.find(ann.ID).DeletedAt == nil {
+		t.Fatalf("deleted in Google: want the CRM contact in the trash, counts %+v", run.Counts)
+	}
+	back := &people.Person{Names: g.Names, EmailAddresses: g.EmailAddresses, ClientData: g.ClientData,
+		Memberships: g.Memberships}
+	restored, err := f.emu.CreateContact(f.gmail, back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := f.mustSync()
+	if run.Counts.CRMCreated != 0 || f.find(ann.ID).DeletedAt != nil {
+		t.Fatalf("restored in Google: want the CRM contact out of the trash, no import; counts %+v", run.Counts)
+	}
+	if got := f.linkName(ann.ID); got != restored.ResourceName {
+		t.Errorf("link = %q, want %q", got, restored.ResourceName)
+	}
+	if n := len(f.live()); n != 1 {
+		t.Errorf("%d live CRM contacts, want 1", n)
+	}
+	f.emu.ResetRequests()
+	if run := f.mustSync(); f.writes() != 0 || run.Counts != (crm.SyncCounts{}) {
+		t.Errorf("the sync after: %d writes, counts %+v", f.writes(), run.Counts)
+	}
 }

@@ -22,7 +22,10 @@ type pageContacts struct {
 	taken   map[int64]bool            // contacts already linked in this account
 	linked  map[int64]*Link           // the links of candidates, as they were before the page
 	// excluded holds the exclusions of the page's unlinked group members.
-	excluded  map[string]Exclusion
+	excluded map[string]Exclusion
+	// deletedBy holds, by contact id, the 'trashed' exclusions of the
+	// contacts whose ids unlinked members carry (restoreReturned).
+	deletedBy map[int64]Exclusion
 	relinked  []int64                   // contacts linked again by this page: no longer excluded
 	imports   []*people.Person          // new group members to import
 	importing map[string]*people.Person // ... by email
@@ -78,7 +81,7 @@ func (m *pageContacts) candidates(p *people.Person) []*crm.Contact {
 func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName map[string]*Link) (*pageContacts, error) {
 	m := &pageContacts{byID: map[int64]*crm.Contact{}, byEmail: map[string][]*crm.Contact{}, taken: map[int64]bool{},
 		linked: map[int64]*Link{}, importing: map[string]*people.Person{}, trashed: map[int64]bool{}}
-	var ids []int64
+	var ids, carried []int64
 	var emails, unlinked []string
 	for _, p := range persons {
 		if isDeleted(p) || !inGroup(p, r.group) {
@@ -90,6 +93,7 @@ func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName
 		}
 		if id := crmIDOf(p); id != 0 {
 			ids = append(ids, id)
+			carried = append(carried, id)
 		}
 		emails = append(emails, personEmails(p)...)
 		unlinked = append(unlinked, p.ResourceName)
@@ -103,6 +107,9 @@ func (r *run) prefetchPage(ctx context.Context, persons []*people.Person, byName
 	}
 	for _, x := range m.excluded {
 		ids = append(ids, x.ContactID)
+	}
+	if m.deletedBy, err = r.trashedExclusions(ctx, carried); err != nil {
+		return nil, err
 	}
 	if len(ids) > 0 {
 		cs, err := r.store.FindContacts(ctx, r.acct.OrgID, ids)
