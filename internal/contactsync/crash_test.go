@@ -195,18 +195,17 @@ func TestEditDuringFullListingIsNotADeletion(t *testing.T) {
 	f.mustSync()
 	f.emu.ExpireSyncTokens()
 	late := created[1100] // on the second page
-	full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
-	g := &editingGoogle{Google: f.googleClient(full), edit: func() {
-		p, _ := f.emu.Contact(f.gmail, late.ResourceName)
-		p.Names[0].GivenName = "Edited"
-		if _, err := f.emu.UpdateContact(f.gmail, p, "names"); err != nil {
-			t.Error(err)
-		}
-	}}
-	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
-	f.svc.SyncRuns.CreateSyncRun(f.ctx, run)
-	if err := f.engine.Run(f.ctx, g, full, run, nil); err != nil || run.Status != crm.RunSucceeded {
-		t.Fatalf("run: %v %s %s", err, run.Status, run.Error)
+	run := f.runWith(func(g contactsync.Google) contactsync.Google {
+		return &editingGoogle{Google: g, edit: func() {
+			p, _ := f.emu.Contact(f.gmail, late.ResourceName)
+			p.Names[0].GivenName = "Edited"
+			if _, err := f.emu.UpdateContact(f.gmail, p, "names"); err != nil {
+				t.Error(err)
+			}
+		}}
+	})
+	if run.Status != crm.RunSucceeded {
+		t.Fatalf("run %s: %s", run.Status, run.Error)
 	}
 	if run.Counts.CRMDeleted != 0 {
 		t.Fatalf("%d CRM contacts went to the trash for an edit made during the listing", run.Counts.CRMDeleted)

@@ -101,15 +101,32 @@ func (f *fixture) sync(accounts ...*crm.GoogleAccount) *crm.SyncRun {
 	if len(accounts) > 0 {
 		a = accounts[0]
 	}
+	return f.runOnce(a, nil, nil)
+}
+
+// runWith runs the fixture's engine once with the Google client wrapped.
+func (f *fixture) runWith(wrap func(contactsync.Google) contactsync.Google) *crm.SyncRun {
+	f.t.Helper()
+	return f.runOnce(f.acct, wrap, nil)
+}
+
+// runOnce runs the engine once for account a, with its Google client
+// wrapped by wrap (nil: as it is) and progress reported to progress.
+func (f *fixture) runOnce(a *crm.GoogleAccount, wrap func(contactsync.Google) contactsync.Google, progress contactsync.Progress) *crm.SyncRun {
+	f.t.Helper()
 	full, err := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, a.ID)
 	if err != nil {
 		f.t.Fatal(err)
+	}
+	var g contactsync.Google = f.googleClient(full)
+	if wrap != nil {
+		g = wrap(g)
 	}
 	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: a.ID, Trigger: "test"}
 	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.engine.Run(f.ctx, f.googleClient(full), full, run, nil); err != nil {
+	if err := f.engine.Run(f.ctx, g, full, run, progress); err != nil {
 		f.t.Fatalf("run: %v", err)
 	}
 	return run

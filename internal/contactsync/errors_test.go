@@ -93,23 +93,6 @@ func (c clockedCreates) BatchCreate(ctx context.Context, ps []*people.Person) ([
 	return c.Google.BatchCreate(ctx, ps)
 }
 
-// runWith runs the fixture's engine once with the Google client wrapped.
-func (f *fixture) runWith(wrap func(contactsync.Google) contactsync.Google) *crm.SyncRun {
-	f.t.Helper()
-	full, err := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
-	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.engine.Run(f.ctx, wrap(f.googleClient(full)), full, run, nil); err != nil {
-		f.t.Fatalf("run: %v", err)
-	}
-	return run
-}
-
 // A run longer than its budget (no error at all, only long) stops at a
 // checkpoint as failed-but-resumable with a clear message, before the job
 // queue's own limit would cancel it; the next run goes on from there.

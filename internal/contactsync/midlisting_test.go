@@ -88,14 +88,11 @@ func TestSyncTokenExpiresMidListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &smallPages{Google: f.googleClient(full), svc: svc, emu: f.emu}
-	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
-	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.engine.Run(f.ctx, g, full, run, nil); err != nil {
-		t.Fatal(err)
-	}
+	var g *smallPages
+	run := f.runWith(func(c contactsync.Google) contactsync.Google {
+		g = &smallPages{Google: c, svc: svc, emu: f.emu}
+		return g
+	})
 	if !g.expired || g.pages != 1 {
 		t.Fatalf("expired %v after %d incremental pages: the token did not expire mid-listing", g.expired, g.pages)
 	}

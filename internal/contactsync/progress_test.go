@@ -9,20 +9,10 @@ import (
 // runProgress runs a sync and returns every (Done, Total) it reported.
 func (f *fixture) runProgress() (*crm.SyncRun, [][2]int) {
 	f.t.Helper()
-	full, err := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
-	if err := f.svc.SyncRuns.CreateSyncRun(f.ctx, run); err != nil {
-		f.t.Fatal(err)
-	}
 	var seen [][2]int
-	if err := f.engine.Run(f.ctx, f.googleClient(full), full, run, func(r *crm.SyncRun) {
+	run := f.runOnce(f.acct, nil, func(r *crm.SyncRun) {
 		seen = append(seen, [2]int{r.Done, r.Total})
-	}); err != nil {
-		f.t.Fatal(err)
-	}
+	})
 	if run.Status != crm.RunSucceeded {
 		f.t.Fatalf("run %s %q", run.Status, run.Error)
 	}

@@ -210,15 +210,14 @@ func testRenameWithTombstone(t *testing.T, split bool) {
 		ann := f.crmContact(crm.Contact{FirstName: "Ann", PersonalEmail: "ann@example.org"})
 		f.mustSync()
 		_, renamed := f.rename("ann@example.org")
-		full, _ := f.svc.GoogleAccounts.FindGoogleAccount(f.ctx, f.org.ID, f.acct.ID)
-		var g contactsync.Google = f.googleClient(full)
-		if split {
-			g = &onePerPage{Google: g}
-		}
-		run := &crm.SyncRun{OrgID: f.org.ID, AccountID: f.acct.ID, Trigger: "test"}
-		f.svc.SyncRuns.CreateSyncRun(f.ctx, run)
-		if err := f.engine.Run(f.ctx, g, full, run, nil); err != nil || run.Status != crm.RunSucceeded {
-			t.Fatalf("run: %v %s %s", err, run.Status, run.Error)
+		run := f.runWith(func(g contactsync.Google) contactsync.Google {
+			if split {
+				return &onePerPage{Google: g}
+			}
+			return g
+		})
+		if run.Status != crm.RunSucceeded {
+			t.Fatalf("run %s: %s", run.Status, run.Error)
 		}
 		if run.Counts.CRMDeleted != 0 || run.Counts.CRMCreated != 0 || f.find(ann.ID).DeletedAt != nil {
 			t.Fatalf("split %v: the old name's tombstone trashed or re-imported the contact: %+v", split, run.Counts)
