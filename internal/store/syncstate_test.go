@@ -172,7 +172,7 @@ func TestSyncState(t *testing.T) {
 		if err != nil || s != (contactsync.State{}) {
 			t.Fatalf("new account's state: %+v, %v", s, err)
 		}
-		want := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc"}
+		want := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc", GroupName: "Clients"}
 		if err := e.db.SaveState(ctx, a.ID, want); err != nil {
 			t.Fatal(err)
 		}
@@ -187,5 +187,36 @@ func TestSyncState(t *testing.T) {
 		_, err = e.db.LoadState(ctx, 99999)
 		wantCode(t, err, crm.ENOTFOUND)
 		wantCode(t, e.db.SaveState(ctx, 99999, want), crm.ENOTFOUND)
+	})
+}
+
+// FollowGroupRename changes the group-name setting only while it is still
+// the name the engine saw, and keeps the checkpoint (unlike a settings
+// change, which starts the sync over).
+func TestFollowGroupRename(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		mustKey(t, e.db, testKey)
+		a := mustAccount(t, e.db, e.org.ID, e.user.ID, "111")
+		st := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc", GroupName: "SimpleCRM"}
+		if err := e.db.SaveState(ctx, a.ID, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.FollowGroupRename(ctx, a.ID, "SimpleCRM", "Clients"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.db.FindGoogleAccount(ctx, e.org.ID, a.ID)
+		if err != nil || got.GroupName != "Clients" {
+			t.Fatalf("group name %q, %v; want Clients", got.GroupName, err)
+		}
+		if s, _ := e.db.LoadState(ctx, a.ID); s != st {
+			t.Fatalf("checkpoint changed: %+v", s)
+		}
+		// A setting changed in the CRM meanwhile wins.
+		if err := e.db.FollowGroupRename(ctx, a.ID, "SimpleCRM", "Friends"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.db.FindGoogleAccount(ctx, e.org.ID, a.ID); got.GroupName != "Clients" {
+			t.Fatalf("group name %q; want Clients kept", got.GroupName)
+		}
 	})
 }
