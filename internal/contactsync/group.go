@@ -76,21 +76,29 @@ func (r *run) ensureGroup(ctx context.Context) error {
 // followRename keeps syncing the remembered group g, renamed in Google from
 // the setting's name, and makes its new name the setting.
 func (r *run) followRename(ctx context.Context, g *people.ContactGroup, old string) error {
-	msg := fmt.Sprintf("The Google group was renamed from %q to %q; Sync Mobile follows it (the account's group name is now %q).", old, g.Name, g.Name)
+	msg := fmt.Sprintf("The Google group was renamed from %q to %q; Sync Mobile follows it", old, g.Name)
 	var groups []*people.ContactGroup
 	if err := r.call(ctx, func() (err error) { groups, err = r.g.ListGroups(ctx); return err }); err != nil {
 		return err
 	}
+	other := ""
 	if userGroup(groups, old) != nil {
 		// Following still wins: the members of the renamed group are the
 		// synchronized set, which the other group would drop from sync.
-		msg += fmt.Sprintf(" Another group is now called %q: it is not synchronized; to synchronize it instead, set the group name back to %q in the account settings.", old, old)
+		other = fmt.Sprintf(" Another group is now called %q: it is not synchronized; to synchronize it instead, set the group name back to %q in the account settings.", old, old)
 	}
-	if err := r.store.FollowGroupRename(ctx, r.acct.ID, r.acct.GroupName, g.Name); err != nil {
+	switch changed, err := r.store.FollowGroupRename(ctx, r.acct.ID, r.acct.GroupName, g.Name); {
+	case err != nil:
 		return err
+	case changed:
+		msg = fmt.Sprintf("%s (the account's group name is now %q).", msg, g.Name)
+	default:
+		// The setting was changed in the CRM during the run: the next run
+		// obeys it.
+		msg += " this time; the account's group name was changed meanwhile, and the next sync uses it."
 	}
 	r.log.Info("contact group renamed in Google, following it", "account", r.acct.ID, "group", g.ResourceName, "from", old, "to", g.Name)
-	r.event(crm.EventGroup, 0, msg)
+	r.event(crm.EventGroup, 0, msg+other)
 	r.acct.GroupName = g.Name
 	r.useGroup(g)
 	return nil

@@ -314,3 +314,25 @@ func TestGroupDeletedInGoogle(t *testing.T) {
 		}
 	})
 }
+
+// A checkpoint saved before the group's name was remembered (GroupName
+// empty; migration 0008 fills it in, an older binary running after it does
+// not): the run reads it as the setting's name, so a rename is followed.
+func TestGroupRenamedWithoutSeenName(t *testing.T) {
+	f, g := groupRenameSetup(t, "sqlite")
+	st, err := f.db.LoadState(f.ctx, f.acct.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.GroupName = ""
+	if err := f.db.SaveState(f.ctx, f.acct.ID, st); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	if st, _ := f.db.LoadState(f.ctx, f.acct.ID); st.GroupResource != g.ResourceName || st.GroupName != "Clients" {
+		t.Errorf("state %+v, want the renamed group followed", st)
+	}
+	if n := len(f.links()); n != 3 || f.groupSetting() != "Clients" {
+		t.Errorf("%d links, setting %q", n, f.groupSetting())
+	}
+}

@@ -133,8 +133,9 @@ type Store interface {
 
 	// FollowGroupRename sets the account's group-name setting to to, unless
 	// it is no longer from (changed in the CRM meanwhile), keeping the
-	// checkpoint: the account's group was renamed in Google.
-	FollowGroupRename(ctx context.Context, accountID int64, from, to string) error
+	// checkpoint: the account's group was renamed in Google. It reports
+	// whether it changed the setting.
+	FollowGroupRename(ctx context.Context, accountID int64, from, to string) (bool, error)
 
 	// MarkGoogleAccountReconnect records that the account's authorization no
 	// longer works (needed) or works again, with a user-facing message.

@@ -195,12 +195,15 @@ func (db *DB) SaveState(ctx context.Context, accountID int64, s contactsync.Stat
 }
 
 // FollowGroupRename sets the account's group-name setting to to, if it is
-// still from: the account's group was renamed in Google.
-func (db *DB) FollowGroupRename(ctx context.Context, accountID int64, from, to string) error {
-	if _, err := db.w.ExecContext(ctx, followGroupSQL, accountID, from, to); err != nil {
-		return fmt.Errorf("follow group rename: %w", err)
+// still from: the account's group was renamed in Google. It reports whether
+// it changed the setting.
+func (db *DB) FollowGroupRename(ctx context.Context, accountID int64, from, to string) (bool, error) {
+	res, err := db.w.ExecContext(ctx, followGroupSQL, accountID, from, to)
+	if err != nil {
+		return false, fmt.Errorf("follow group rename: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // queryContacts runs a query selecting contactColumns, without employments.
