@@ -38,6 +38,10 @@ type State struct {
 	CRMVersion    int64  // CRM changes up to this version are synchronized
 	SyncToken     string // Google's nextSyncToken after the last complete listing
 	GroupResource string // contactGroups/... of the account's group, once known
+	// GroupName is the name GroupResource had in Google when last seen, so
+	// that a group renamed in Google (followed) is told apart from a
+	// group-name setting changed in the CRM (obeyed).
+	GroupName string
 }
 
 // Exclusion records that a CRM contact and its Google contact were taken out
@@ -134,6 +138,12 @@ type Store interface {
 
 	LoadState(ctx context.Context, accountID int64) (State, error)
 	SaveState(ctx context.Context, accountID int64, s State) error
+
+	// FollowGroupRename sets the account's group-name setting to to, unless
+	// it is no longer from (changed in the CRM meanwhile), keeping the
+	// checkpoint: the account's group was renamed in Google. It reports
+	// whether it changed the setting.
+	FollowGroupRename(ctx context.Context, accountID int64, from, to string) (bool, error)
 
 	// MarkGoogleAccountReconnect records that the account's authorization no
 	// longer works (needed) or works again, with a user-facing message.

@@ -58,6 +58,7 @@ const (
 	EventSkipped        = "skipped"         // a contact could not be synchronized; message says why
 	EventError          = "error"           // a failure that ended or degraded the run
 	EventDeleted        = "deleted"         // a contact went to the trash or left the group
+	EventGroup          = "group"           // the account's Google group was renamed, deleted or changed
 )
 
 // SyncCounts are the figures of a run's end message.

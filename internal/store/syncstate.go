@@ -46,8 +46,13 @@ const (
 		AND c.deleted_at IS NULL`
 	findContactsSQL = `SELECT ` + contactColumns + contactFrom + ` WHERE c.org_id = $1 AND c.id IN `
 
-	selectStateSQL = `SELECT crm_version, sync_token, group_resource FROM google_accounts WHERE id = $1`
-	updateStateSQL = `UPDATE google_accounts SET crm_version = $2, sync_token = $3, group_resource = $4 WHERE id = $1`
+	selectStateSQL = `SELECT crm_version, sync_token, group_resource, group_seen_name FROM google_accounts WHERE id = $1`
+	updateStateSQL = `UPDATE google_accounts SET crm_version = $2, sync_token = $3, group_resource = $4,
+		group_seen_name = $5 WHERE id = $1`
+	// followGroupSQL changes the group-name setting only if it is still the
+	// name the engine saw: a setting changed meanwhile in the CRM wins. It
+	// keeps the checkpoint (unlike a settings change): the group is the same.
+	followGroupSQL = `UPDATE google_accounts SET group_name = $3 WHERE id = $1 AND group_name = $2`
 )
 
 // CountContactsChangedSince counts what ContactsChangedSince would list in
@@ -170,7 +175,7 @@ func (db *DB) FindContacts(ctx context.Context, orgID int64, ids []int64) ([]*cr
 // first sync.
 func (db *DB) LoadState(ctx context.Context, accountID int64) (contactsync.State, error) {
 	var s contactsync.State
-	err := db.r.QueryRowContext(ctx, selectStateSQL, accountID).Scan(&s.CRMVersion, &s.SyncToken, &s.GroupResource)
+	err := db.r.QueryRowContext(ctx, selectStateSQL, accountID).Scan(&s.CRMVersion, &s.SyncToken, &s.GroupResource, &s.GroupName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, crm.NotFound("Google account")
 	}
@@ -182,11 +187,23 @@ func (db *DB) LoadState(ctx context.Context, accountID int64) (contactsync.State
 
 // SaveState stores the account's checkpoint.
 func (db *DB) SaveState(ctx context.Context, accountID int64, s contactsync.State) error {
-	res, err := db.w.ExecContext(ctx, updateStateSQL, accountID, s.CRMVersion, s.SyncToken, s.GroupResource)
+	res, err := db.w.ExecContext(ctx, updateStateSQL, accountID, s.CRMVersion, s.SyncToken, s.GroupResource, s.GroupName)
 	if err != nil {
 		return fmt.Errorf("save sync state: %w", err)
 	}
 	return mustAffect(res, "Google account")
+}
+
+// FollowGroupRename sets the account's group-name setting to to, if it is
+// still from: the account's group was renamed in Google. It reports whether
+// it changed the setting.
+func (db *DB) FollowGroupRename(ctx context.Context, accountID int64, from, to string) (bool, error) {
+	res, err := db.w.ExecContext(ctx, followGroupSQL, accountID, from, to)
+	if err != nil {
+		return false, fmt.Errorf("follow group rename: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // queryContacts runs a query selecting contactColumns, without employments.

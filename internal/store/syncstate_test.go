@@ -172,7 +172,7 @@ func TestSyncState(t *testing.T) {
 		if err != nil || s != (contactsync.State{}) {
 			t.Fatalf("new account's state: %+v, %v", s, err)
 		}
-		want := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc"}
+		want := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc", GroupName: "Clients"}
 		if err := e.db.SaveState(ctx, a.ID, want); err != nil {
 			t.Fatal(err)
 		}
@@ -187,5 +187,65 @@ func TestSyncState(t *testing.T) {
 		_, err = e.db.LoadState(ctx, 99999)
 		wantCode(t, err, crm.ENOTFOUND)
 		wantCode(t, e.db.SaveState(ctx, 99999, want), crm.ENOTFOUND)
+	})
+}
+
+// FollowGroupRename changes the group-name setting only while it is still
+// the name the engine saw, and keeps the checkpoint (unlike a settings
+// change, which starts the sync over).
+func TestFollowGroupRename(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		mustKey(t, e.db, testKey)
+		a := mustAccount(t, e.db, e.org.ID, e.user.ID, "111")
+		st := contactsync.State{CRMVersion: 42, SyncToken: "EgYI", GroupResource: "contactGroups/abc", GroupName: "SimpleCRM"}
+		if err := e.db.SaveState(ctx, a.ID, st); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := e.db.FollowGroupRename(ctx, a.ID, "SimpleCRM", "Clients"); err != nil || !ok {
+			t.Fatalf("FollowGroupRename = %v, %v", ok, err)
+		}
+		got, err := e.db.FindGoogleAccount(ctx, e.org.ID, a.ID)
+		if err != nil || got.GroupName != "Clients" {
+			t.Fatalf("group name %q, %v; want Clients", got.GroupName, err)
+		}
+		if s, _ := e.db.LoadState(ctx, a.ID); s != st {
+			t.Fatalf("checkpoint changed: %+v", s)
+		}
+		// A setting changed in the CRM meanwhile wins.
+		if ok, err := e.db.FollowGroupRename(ctx, a.ID, "SimpleCRM", "Friends"); err != nil || ok {
+			t.Fatalf("FollowGroupRename = %v, %v; want no change", ok, err)
+		}
+		if got, _ := e.db.FindGoogleAccount(ctx, e.org.ID, a.ID); got.GroupName != "Clients" {
+			t.Fatalf("group name %q; want Clients kept", got.GroupName)
+		}
+	})
+}
+
+// Migration 0008 fills in the seen group name of accounts that remember a
+// group: until then a run used the group only while it had the setting's name.
+func TestGroupSeenNameMigration(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		mustKey(t, e.db, testKey)
+		synced := mustAccount(t, e.db, e.org.ID, e.user.ID, "111")
+		fresh := mustAccount(t, e.db, e.org.ID, e.user.ID, "222")
+		if err := e.db.SaveState(ctx, synced.ID, contactsync.State{GroupResource: "contactGroups/abc"}); err != nil {
+			t.Fatal(err)
+		}
+		w := store.WriterDB(e.db)
+		for _, q := range []string{`ALTER TABLE google_accounts DROP COLUMN group_seen_name`,
+			`DELETE FROM schema_migrations WHERE version = 8`} {
+			if _, err := w.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := e.db.LoadState(ctx, synced.ID); s.GroupName != synced.GroupName || s.GroupName == "" {
+			t.Errorf("synced account: seen name %q, want %q", s.GroupName, synced.GroupName)
+		}
+		if s, _ := e.db.LoadState(ctx, fresh.ID); s.GroupName != "" {
+			t.Errorf("account never synced: seen name %q", s.GroupName)
+		}
 	})
 }
