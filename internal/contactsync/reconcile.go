@@ -3,6 +3,7 @@ package contactsync
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"google.golang.org/api/people/v1"
 
@@ -33,8 +34,7 @@ func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l
 		CRMTime: c.UpdatedAt, GoogleTime: googleUpdated(p)})
 	for _, cf := range res.Conflicts {
 		r.rec.Counts.Conflicts++
-		r.event(crm.EventConflict, c.ID, fmt.Sprintf("%s changed on both sides (CRM %q, Google %q): kept the %s value, modified last.",
-			cf.Field, cf.CRMValue, cf.GoogleValue, cf.Winner))
+		r.event(crm.EventConflict, c.ID, conflictMessage(cf))
 	}
 
 	updated := *c
@@ -196,4 +196,16 @@ func setTwoWay(c *crm.Contact, v View) {
 func contactChanged(a, b *crm.Contact) bool {
 	return a.FirstName != b.FirstName || a.LastName != b.LastName || a.HomePhone != b.HomePhone ||
 		a.MobilePhone != b.MobilePhone || a.PersonalEmail != b.PersonalEmail || a.Address != b.Address || a.Note != b.Note
+}
+
+// conflictMessage tells a person which field both sides changed and which
+// value stayed, in their words: "first name", "Google".
+func conflictMessage(cf Conflict) string {
+	winner := "Google"
+	if cf.Winner == SideCRM {
+		winner = "CRM"
+	}
+	field := strings.ReplaceAll(cf.Field, "_", " ")
+	return fmt.Sprintf("%s changed on both sides (CRM %q, Google %q): kept the %s value, modified last.",
+		strings.ToUpper(field[:1])+field[1:], cf.CRMValue, cf.GoogleValue, winner)
 }

@@ -179,6 +179,12 @@ func TestIncrementalEditsBothWaysAndConflicts(t *testing.T) {
 		if !hasEvent(events, crm.EventConflict, other.ID) {
 			t.Errorf("no conflict event for Bob: %+v", events)
 		}
+		want := `Last name changed on both sides (CRM "Raymond", Google "Rey"): kept the Google value, modified last.`
+		for _, e := range events {
+			if e.Kind == crm.EventConflict && e.Message != want {
+				t.Errorf("conflict message %q, want %q", e.Message, want)
+			}
+		}
 	})
 }
 
