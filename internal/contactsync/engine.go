@@ -91,10 +91,12 @@ func (e *Engine) Run(ctx context.Context, g Google, acct *crm.GoogleAccount, rec
 	// cannot carry the run past it.
 	bctx, cancel := context.WithDeadline(ctx, r.deadline)
 	err := r.sync(bctx)
-	cancel()
-	if err != nil && ctx.Err() == nil && bctx.Err() != nil && !errors.Is(err, errBudget) {
+	// Only the budget's own deadline makes a failure a budget failure; read
+	// it before cancel, which would make every failure look like one.
+	if err != nil && ctx.Err() == nil && errors.Is(bctx.Err(), context.DeadlineExceeded) && !errors.Is(err, errBudget) {
 		err = fmt.Errorf("%w: %w", errBudget, err)
 	}
+	cancel()
 	if ctx.Err() != nil {
 		rec.Status, rec.Phase = crm.RunQueued, "Interrupted; will resume"
 		_ = r.flush(context.WithoutCancel(ctx))

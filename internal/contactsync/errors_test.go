@@ -3,6 +3,7 @@ package contactsync_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,21 @@ func TestBudgetCutsASlowCall(t *testing.T) {
 	f.emu.SetLatency("people.batchCreateContacts", 0)
 	f.mustSync()
 	assertConverged(t, f, 3)
+}
+
+// A failure that is not the budget's (here Google refusing a listing for a
+// reason the engine does not know) says so; it used to be reported as the
+// time limit, whatever it was.
+func TestUnexpectedFailureIsNotTheBudget(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.crmContact(crm.Contact{FirstName: "Ann", PersonalEmail: "ann@example.org"})
+	f.emu.FailNext("people.connections.list", 1, http.StatusBadRequest)
+	run := f.sync()
+	if run.Status != crm.RunFailed || strings.Contains(run.Error, "time limit") || !strings.Contains(run.Error, "unexpected error") {
+		t.Fatalf("run %s %q: want failed on an unexpected error, not the time limit", run.Status, run.Error)
+	}
+	f.mustSync()
+	assertConverged(t, f, 1)
 }
 
 // The client-side rate limit spaces an account's write calls, and keeps
