@@ -364,7 +364,7 @@ func (r *run) createInGoogle(ctx context.Context, cs []*crm.Contact) error {
 		created, err := r.create(ctx, persons)
 		switch google.ClassifyCreate(err) {
 		case google.KindAmbiguous, google.KindRetry:
-			return r.recoverCreates(ctx, len(batch), err)
+			return r.recoverCreates(ctx, batch, err)
 		case google.KindContactLimit:
 			// Stop before the checkpoint passes them: the next run, once
 			// there is room, creates them. push adds the later batches.
@@ -432,14 +432,28 @@ var errRedoBatch = errors.New("redo batch")
 // recoverCreates runs after a create that may or may not have happened. A
 // full listing finds every contact carrying a clientData id and links it (see
 // pull); push then redoes the batch and creates only what is still missing.
-func (r *run) recoverCreates(ctx context.Context, n int, cause error) error {
+// The batch's contacts found linked were created by this run: they count.
+func (r *run) recoverCreates(ctx context.Context, batch []*crm.Contact, cause error) error {
 	if errors.Is(cause, errBudget) {
 		return cause
 	}
-	r.log.Warn("create answer lost, listing again to find what was created", "account", r.acct.ID, "contacts", n, "err", cause)
+	r.log.Warn("create answer lost, listing again to find what was created", "account", r.acct.ID, "contacts", len(batch), "err", cause)
 	r.state.SyncToken = ""
 	if err := r.pull(ctx); err != nil {
 		return err
+	}
+	ids := make([]int64, len(batch))
+	for i, c := range batch {
+		ids[i] = c.ID
+	}
+	found, err := r.store.LinksByContact(ctx, r.acct.ID, ids)
+	if err != nil {
+		return err
+	}
+	for _, l := range found {
+		if l.CreatedByCRM { // found by the CRM id it carries: our create
+			r.rec.Counts.GoogleCreated++
+		}
 	}
 	r.rec.Phase = "Sending CRM changes to Google"
 	return errRedoBatch

@@ -350,7 +350,10 @@ func TestFaultsConverge(t *testing.T) {
 			}
 			f.crmContact(crm.Contact{FirstName: "New", LastName: "One", PersonalEmail: "new@example.org"})
 			f.emu.AddFault(tc.fault)
-			f.mustSync() // the run itself recovers
+			run := f.mustSync() // the run itself recovers
+			if run.Counts.GoogleCreated != 1 {
+				t.Errorf("the run reports %d created in Google, want the 1 it created", run.Counts.GoogleCreated)
+			}
 			f.emu.ClearFaults()
 			f.emu.ResetRequests()
 			f.mustSync()
