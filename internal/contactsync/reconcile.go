@@ -34,7 +34,7 @@ func (r *run) reconcile(ctx context.Context, c *crm.Contact, p *people.Person, l
 		CRMTime: c.UpdatedAt, GoogleTime: googleUpdated(p)})
 	for _, cf := range res.Conflicts {
 		r.rec.Counts.Conflicts++
-		r.event(crm.EventConflict, c.ID, conflictMessage(cf))
+		r.event(crm.EventConflict, c.ID, conflictMessage(cf, l.ETag == ""))
 	}
 
 	updated := *c
@@ -199,13 +199,20 @@ func contactChanged(a, b *crm.Contact) bool {
 }
 
 // conflictMessage tells a person which field both sides changed and which
-// value stayed, in their words: "first name", "Google".
-func conflictMessage(cf Conflict) string {
+// value stayed, in their words: "first name", "Google". A pair meeting for
+// the first time (matched, never synced) has no earlier state: its values
+// differ rather than changed.
+func conflictMessage(cf Conflict, firstSync bool) string {
 	winner := "Google"
 	if cf.Winner == SideCRM {
 		winner = "CRM"
 	}
 	field := strings.ReplaceAll(cf.Field, "_", " ")
+	field = strings.ToUpper(field[:1]) + field[1:]
+	if firstSync {
+		return fmt.Sprintf("%s differs between the CRM (%q) and Google (%q) at their first sync: kept the %s value, modified last.",
+			field, cf.CRMValue, cf.GoogleValue, winner)
+	}
 	return fmt.Sprintf("%s changed on both sides (CRM %q, Google %q): kept the %s value, modified last.",
-		strings.ToUpper(field[:1])+field[1:], cf.CRMValue, cf.GoogleValue, winner)
+		field, cf.CRMValue, cf.GoogleValue, winner)
 }

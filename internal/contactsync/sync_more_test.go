@@ -178,3 +178,24 @@ func TestContactLimitReported(t *testing.T) {
 
 	assertConverged(t, f, 5)
 }
+
+// Two contacts matched by email at their first sync have no earlier state:
+// the event says their values differ, not that both sides changed them.
+func TestFirstSyncDifferenceWording(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	bob := f.crmContact(crm.Contact{FirstName: "Bob", LastName: "Stone", PersonalEmail: "bob@example.org"})
+	f.emu.Advance(time.Minute) // Google's contact is the newer one
+	f.googleContact(person("Robert", "Stone", "bob@example.org"))
+	run := f.mustSync()
+	events, _ := f.svc.SyncRuns.ListSyncEvents(f.ctx, run.ID, 100)
+	want := `First name differs between the CRM ("Bob") and Google ("Robert") at their first sync: kept the Google value, modified last.`
+	var got []string
+	for _, e := range events {
+		if e.Kind == crm.EventConflict && e.ContactID == bob.ID {
+			got = append(got, e.Message)
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("conflict events %q, want [%q]", got, want)
+	}
+}
