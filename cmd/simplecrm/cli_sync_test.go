@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"simplecrm/internal/googleemu"
 	"strings"
 	"syscall"
 	"testing"
@@ -75,9 +76,15 @@ func TestSyncCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Retried rate limits are the run's business, not lines in the way of
+	// the progress.
+	p.emu.AddFault(googleemu.Fault{Status: 429, Times: 2})
 	stdout, stderr, code := cliRun(t, env, "sync", "--email", "ann@acme.example", "--account", "ann.work@gmail.example")
 	if code != 0 || !strings.Contains(stdout, "Sync finished") || !strings.Contains(stdout, "CRM: 30 created") {
 		t.Fatalf("sync: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, "level=WARN") {
+		t.Errorf("retries logged among the progress lines:\n%s", stderr)
 	}
 	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
 	if strings.Contains(stderr, "\r") || !progressRe.MatchString(lines[len(lines)-1]) ||

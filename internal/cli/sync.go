@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -31,7 +32,11 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 	if err := cfg.resolve(); err != nil {
 		return err
 	}
-	log := a.quietLogger()
+	// Retries and other warnings are the run's own business (its end
+	// message and history tell the outcome): only errors are logged, on
+	// their own lines, not over the progress bar.
+	out := &barWriter{w: a.Stderr, tty: isTerminal(a.Stderr)}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelError}))
 	db, err := openMigrated(ctx, cfg.DB, nil)
 	if err != nil {
 		return err
@@ -64,7 +69,7 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	run, err := a.follow(ctx, svc, u, runID)
+	run, err := follow(ctx, out, svc, u, runID)
 	if errors.Is(err, errInterrupted) {
 		// Our queue is the one running the sync: stop it now, which
 		// cancels the run at its next call; it keeps its checkpoints and
@@ -123,10 +128,10 @@ func pickAccount(ctx context.Context, svc *syncmobile.Service, u *crm.User, emai
 
 // follow polls the run until it ends, drawing its progress: a bar redrawn in
 // place on a terminal, otherwise (a log, a pipe) one line per change.
-func (a *App) follow(ctx context.Context, svc *syncmobile.Service, u *crm.User, runID int64) (*crm.SyncRun, error) {
+func follow(ctx context.Context, out *barWriter, svc *syncmobile.Service, u *crm.User, runID int64) (*crm.SyncRun, error) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	tty, last := isTerminal(a.Stderr), ""
+	last := ""
 	for {
 		run, err := svc.Run(ctx, u, runID)
 		if ctx.Err() != nil {
@@ -135,25 +140,17 @@ func (a *App) follow(ctx context.Context, svc *syncmobile.Service, u *crm.User, 
 		if err != nil {
 			return nil, err
 		}
-		if line := progressLine(run); line != last {
+		if line := progressLine(run); line != last || out.overwritten() {
 			last = line
-			if tty {
-				fmt.Fprintf(a.Stderr, "\r%-78s", line)
-			} else {
-				fmt.Fprintln(a.Stderr, line)
-			}
+			out.progress(line)
 		}
 		if syncmobile.Finished(run) {
-			if tty {
-				fmt.Fprintln(a.Stderr)
-			}
+			out.endBar()
 			return run, nil
 		}
 		select {
 		case <-ctx.Done():
-			if tty {
-				fmt.Fprintln(a.Stderr)
-			}
+			out.endBar()
 			return nil, errInterrupted
 		case <-tick.C:
 		}
@@ -170,6 +167,57 @@ func progressLine(run *crm.SyncRun) string {
 	filled := width * done / run.Total
 	return fmt.Sprintf("[%s%s] %3d%% %s (%d/%d)", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
 		100*done/run.Total, run.Phase, done, run.Total)
+}
+
+// barWriter shares stderr between the progress and the log. On a terminal
+// the progress is a bar redrawn in place: a log record first clears the
+// bar's line, and the bar is drawn again under it. Elsewhere each progress
+// change is a line of its own.
+type barWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	dirty bool // a log record took the bar's line
+}
+
+func (b *barWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty {
+		b.dirty = true
+		if _, err := io.WriteString(b.w, "\r\033[K"); err != nil {
+			return 0, err
+		}
+	}
+	return b.w.Write(p)
+}
+
+func (b *barWriter) progress(line string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dirty = false
+	if b.tty {
+		fmt.Fprintf(b.w, "\r%-78s", line)
+	} else {
+		fmt.Fprintln(b.w, line)
+	}
+}
+
+// overwritten reports whether a log record took the bar's line since the
+// bar was last drawn.
+func (b *barWriter) overwritten() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.dirty
+}
+
+// endBar ends the bar's line, so that what follows starts on its own.
+func (b *barWriter) endBar() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty {
+		fmt.Fprintln(b.w)
+	}
 }
 
 func isTerminal(w io.Writer) bool {
