@@ -192,6 +192,9 @@ func trimAddress(a crm.Address) crm.Address {
 }
 
 // get and set address a field by name; Address is the one non-string field.
+// Text returns the value of a text field (every field but FieldAddress).
+func (v View) Text(field string) string { return *v.str(field) }
+
 func (v *View) get(field string) any {
 	if field == FieldAddress {
 		return v.Address

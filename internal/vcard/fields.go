@@ -191,7 +191,7 @@ func Apply(c *Card, v contactsync.View, fields []string) {
 			setSlot(c, s[f], "TITLE", EscapeText(v.Title))
 		default:
 			name, types := slotShape(f, v4)
-			setSlot(c, s[f], name, EscapeText(fieldValue(v, f)), typeParam(v4, types...))
+			setSlot(c, s[f], name, EscapeText(v.Text(f)), typeParam(v4, types...))
 		}
 	}
 }
@@ -303,24 +303,6 @@ func typeParam(v4 bool, types ...string) Param {
 		}
 	}
 	return Param{Name: "TYPE", Values: vals}
-}
-
-func fieldValue(v contactsync.View, f string) string {
-	switch f {
-	case contactsync.FieldHomePhone:
-		return v.HomePhone
-	case contactsync.FieldMobilePhone:
-		return v.MobilePhone
-	case contactsync.FieldWorkPhone:
-		return v.WorkPhone
-	case contactsync.FieldWorkMobile:
-		return v.WorkMobile
-	case contactsync.FieldPersonalEmail:
-		return v.PersonalEmail
-	case contactsync.FieldWorkEmail:
-		return v.WorkEmail
-	}
-	return ""
 }
 
 func blank(l *Line) bool {
