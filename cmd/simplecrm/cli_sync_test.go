@@ -33,7 +33,7 @@ func cliRun(t *testing.T, env []string, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
-var progressRe = regexp.MustCompile(`^\[[#.]{30}\] +\d+% .+ \(\d+/\d+\)$`)
+var progressRe = regexp.MustCompile(`^\[[#.]{30}\] +\d+% .+: \d+/\d+$`)
 
 // TestSyncCommand is `simplecrm sync --email --account` against the
 // emulator, stderr a pipe: the account is chosen, progress comes as lines,
@@ -119,7 +119,8 @@ func interruptAndResume(t *testing.T, p *product, env []string) {
 	var out strings.Builder
 	for sc.Scan() { // the first progress line: the run is under way
 		out.WriteString(sc.Text() + "\n")
-		if strings.Contains(sc.Text(), "running") || progressRe.MatchString(sc.Text()) {
+		if line := sc.Text(); line == "Starting" || strings.HasPrefix(line, "Reading changes from Google") ||
+			progressRe.MatchString(line) {
 			break
 		}
 	}

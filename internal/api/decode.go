@@ -175,6 +175,11 @@ func decodePatch[T any](w http.ResponseWriter, r *http.Request, cur *T, dst *T) 
 	if err != nil {
 		return err
 	}
+	return applyPatch(b, cur, dst)
+}
+
+// applyPatch is decodePatch of a body already read.
+func applyPatch[T any](b []byte, cur *T, dst *T) error {
 	var check T
 	if err := unmarshalStrict(b, &check); err != nil {
 		return err

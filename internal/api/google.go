@@ -1,8 +1,11 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
+	"reflect"
 	"time"
 
 	"simplecrm/internal/crm"
@@ -130,9 +133,20 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request, u *crm.Us
 	if err != nil {
 		return err
 	}
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	b, readOnly, err := takeReadOnly(b, accountOut(a), accountReadOnly)
+	if err != nil {
+		return err
+	}
 	cur := settingsJSON{GroupName: a.GroupName, Scope: a.Scope, DeleteMode: a.DeleteMode, SyncInterval: seconds(a.SyncInterval)}
 	var in settingsJSON
-	if err := decodePatch(w, r, &cur, &in); err != nil {
+	if err := applyPatch(b, &cur, &in); err != nil {
+		return err
+	}
+	if err := readOnly.Err(); err != nil {
 		return err
 	}
 	a.GroupName, a.Scope, a.DeleteMode = in.GroupName, in.Scope, in.DeleteMode
@@ -149,6 +163,82 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request, u *crm.Us
 	}
 	writeJSON(w, http.StatusOK, accountOut(a))
 	return nil
+}
+
+// accountReadOnly gives the fields of an account that PATCH cannot change,
+// with the reason said to a client that tries.
+var accountReadOnly = map[string]string{
+	"id":               "Read-only; it is the account's id in Simple CRM.",
+	"email":            "Read-only; it is the Google account's own address.",
+	"reconnect_needed": "Read-only; reconnecting the account clears it.",
+	"last_run_id":      "Read-only; each sync run sets it.",
+	"last_error":       "Read-only; each sync run sets it.",
+	"created_at":       "Read-only; it is when the account was connected.",
+}
+
+// takeReadOnly removes the read-only fields from a patch body. One sent
+// with the resource's current value is dropped silently, so that a client
+// may send back what it got; one sent with another value is a field error
+// (collected in the returned FieldErrors), since the change cannot be made.
+// A body that is not a JSON object is returned as is, for the patch to
+// refuse.
+func takeReadOnly(b []byte, current any, readOnly map[string]string) ([]byte, crm.FieldErrors, error) {
+	var patch map[string]json.RawMessage
+	if json.Unmarshal(b, &patch) != nil {
+		return b, nil, nil
+	}
+	curJSON, err := json.Marshal(current)
+	if err != nil {
+		return nil, nil, fmt.Errorf("api: encode current resource: %w", err)
+	}
+	var cur map[string]json.RawMessage
+	if err := json.Unmarshal(curJSON, &cur); err != nil {
+		return nil, nil, fmt.Errorf("api: decode current resource: %w", err)
+	}
+	errs := crm.FieldErrors{}
+	found := false
+	for k, msg := range readOnly {
+		v, ok := patch[k]
+		if !ok {
+			continue
+		}
+		found = true
+		delete(patch, k)
+		if !sameJSON(v, cur[k]) {
+			errs.Add(k, msg)
+		}
+	}
+	if !found {
+		return b, errs, nil
+	}
+	if b, err = json.Marshal(patch); err != nil {
+		return nil, nil, fmt.Errorf("api: encode patch: %w", err)
+	}
+	return b, errs, nil
+}
+
+// sameJSON reports whether two JSON values are equal; timestamps are equal
+// when they name the same instant, whatever their offset or precision.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if unmarshalNumbers(a, &x) != nil || unmarshalNumbers(b, &y) != nil {
+		return false
+	}
+	if xs, ok := x.(string); ok {
+		if ys, ok := y.(string); ok {
+			tx, errX := time.Parse(time.RFC3339Nano, xs)
+			ty, errY := time.Parse(time.RFC3339Nano, ys)
+			if errX == nil && errY == nil {
+				return tx.Equal(ty)
+			}
+		}
+	}
+	if xn, ok := x.(json.Number); ok {
+		if yn, ok := y.(json.Number); ok {
+			return xn.String() == yn.String()
+		}
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func (h *handler) disconnectAccount(w http.ResponseWriter, r *http.Request, u *crm.User) error {

@@ -227,6 +227,32 @@ func TestGoogleAccountsAPI(t *testing.T) {
 		t.Errorf("back to the default period: %+v", patched)
 	}
 
+	// Read-only fields: changing one is a field error that says why (not an
+	// unknown field); sent back as read, they are accepted.
+	r = c.must(http.StatusUnprocessableEntity, "PATCH", path("/google-accounts/%d", a.ID),
+		map[string]any{"email": "x@y", "group_name": "Other"}, nil)
+	if e := r.errorOf(t); e.Error.Code != "invalid" || len(e.Error.Fields) != 1 ||
+		e.Error.Fields["email"] != "Read-only; it is the Google account's own address." {
+		t.Errorf("email error %+v", e)
+	}
+	r = c.must(http.StatusUnprocessableEntity, "PATCH", path("/google-accounts/%d", a.ID), map[string]any{"id": a.ID + 1,
+		"reconnect_needed": true, "last_run_id": run.ID + 1000, "last_error": "x", "created_at": "2001-01-01T00:00:00Z"}, nil)
+	if e := r.errorOf(t); len(e.Error.Fields) != 5 || !strings.HasPrefix(e.Error.Fields["id"], "Read-only") ||
+		!strings.HasPrefix(e.Error.Fields["created_at"], "Read-only") || !strings.HasPrefix(e.Error.Fields["last_run_id"], "Read-only") {
+		t.Errorf("read-only errors %+v", e)
+	}
+	var asRead map[string]any
+	c.must(http.StatusOK, "PATCH", path("/google-accounts/%d", a.ID), map[string]any{}, &asRead)
+	if asRead["group_name"] != "Phone" {
+		t.Fatalf("a refused patch changed the account: %v", asRead)
+	}
+	asRead["group_name"] = "Phone 2"
+	c.must(http.StatusOK, "PATCH", path("/google-accounts/%d", a.ID), asRead, &patched)
+	if patched.GroupName != "Phone 2" || patched.Email != a.Email {
+		t.Errorf("the account sent back with a new group: %+v", patched)
+	}
+	c.must(http.StatusBadRequest, "PATCH", path("/google-accounts/%d", a.ID), map[string]any{"sub": "1"}, nil)
+
 	// Other users, of the same organization or not, see nothing of it.
 	for _, o := range []*client{other, stranger} {
 		o.must(http.StatusOK, "GET", path("/google-accounts"), nil, nil).wantBody(t, `{"items":[],"next_cursor":""}`)

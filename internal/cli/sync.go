@@ -157,16 +157,28 @@ func follow(ctx context.Context, out *barWriter, svc *syncmobile.Service, u *crm
 	}
 }
 
-// progressLine is a bar when the total is known, else a count.
+// progressLine reads as the run's phase: with a bar and "done/total" when
+// the total is known ("[###...]  30% Reading changes from Google: 120/400"),
+// with the count alone while it is not ("Reading changes from Google: 120"),
+// and the phase alone before any work or once the run is over with nothing
+// counted ("Waiting to start", "Starting", "Done").
 func progressLine(run *crm.SyncRun) string {
 	const width = 30
+	phase := run.Phase
+	if phase == "" { // a run stored before runs had a phase from the start
+		phase = map[string]string{crm.RunQueued: crm.PhaseQueued, crm.RunRunning: "Running",
+			crm.RunSucceeded: "Done", crm.RunFailed: "Stopped"}[run.Status]
+	}
 	if run.Total <= 0 {
-		return fmt.Sprintf("%-9s %s: %d", run.Status, run.Phase, run.Done)
+		if run.Done <= 0 || syncmobile.Finished(run) {
+			return phase
+		}
+		return fmt.Sprintf("%s: %d", phase, run.Done)
 	}
 	done := min(run.Done, run.Total)
 	filled := width * done / run.Total
-	return fmt.Sprintf("[%s%s] %3d%% %s (%d/%d)", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
-		100*done/run.Total, run.Phase, done, run.Total)
+	return fmt.Sprintf("[%s%s] %3d%% %s: %d/%d", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		100*done/run.Total, phase, done, run.Total)
 }
 
 // barWriter shares stderr between the progress and the log. On a terminal

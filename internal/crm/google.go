@@ -51,6 +51,12 @@ const (
 	RunFailed    = "failed"
 )
 
+// PhaseQueued is the phase of a run waiting for its turn (the engine sets
+// the others while it runs: "Starting", "Reading changes from Google",
+// "Sending CRM changes to Google", "Done", "Stopped", and "Interrupted; will
+// resume" for a run put back in the queue).
+const PhaseQueued = "Waiting to start"
+
 // Sync event kinds.
 const (
 	EventConflict       = "conflict"        // a field changed on both sides; Winner won

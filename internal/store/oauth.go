@@ -45,21 +45,37 @@ func (db *DB) CreateOAuthState(ctx context.Context, st OAuthState) (string, erro
 }
 
 // TakeOAuthState consumes a state: it must exist, be unexpired and belong to
-// userID. A state is usable once; a reused, foreign or unknown one is
-// EUNAUTHORIZED.
+// userID. A state is usable once; a reused, expired or unknown one is
+// EUNAUTHORIZED. A live state of another user is EFORBIDDEN and is not
+// consumed, so that its owner can still finish (someone else's browser, a
+// link pasted to a colleague, a shared computer still logged in as another
+// user).
 func (db *DB) TakeOAuthState(ctx context.Context, state string, userID int64) (*OAuthState, error) {
 	var st OAuthState
 	var expires time.Time
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1
-			RETURNING user_id, verifier, account_id, return_to, expires_at`, hashSecret(state)).
+		err := tx.QueryRowContext(ctx, `DELETE FROM oauth_states WHERE state_hash = $1 AND user_id = $2
+			RETURNING user_id, verifier, account_id, return_to, expires_at`, hashSecret(state), userID).
 			Scan(&st.UserID, &st.Verifier, &st.AccountID, &st.ReturnTo, &expires)
-		if errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `SELECT expires_at FROM oauth_states WHERE state_hash = $1`,
+			hashSecret(state)).Scan(&expires)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return errBadState
+		case err != nil:
+			return err
+		case expires.Before(db.clock()):
 			return errBadState
 		}
-		return err
+		return errForeignState
 	})
-	if errors.Is(err, errBadState) || (err == nil && (st.UserID != userID || expires.Before(db.clock()))) {
+	if errors.Is(err, errForeignState) {
+		return nil, crm.Errorf(crm.EFORBIDDEN, "This Google sign-in was started by another Simple CRM user; sign in as that user, or start Sync Mobile again.")
+	}
+	if errors.Is(err, errBadState) || (err == nil && expires.Before(db.clock())) {
 		return nil, crm.Errorf(crm.EUNAUTHORIZED, "This Google sign-in link has expired or was already used. Start again from Sync Mobile.")
 	}
 	if err != nil {
@@ -68,4 +84,7 @@ func (db *DB) TakeOAuthState(ctx context.Context, state string, userID int64) (*
 	return &st, nil
 }
 
-var errBadState = errors.New("unknown oauth state")
+var (
+	errBadState     = errors.New("unknown oauth state")
+	errForeignState = errors.New("oauth state of another user")
+)

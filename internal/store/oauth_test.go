@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,12 +31,17 @@ func TestOAuthStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.TakeOAuthState(ctx, state, bob.ID); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
-				t.Fatalf("foreign state: err = %v, want unauthorized", err)
+			// Another user's attempt is refused as such, and leaves the
+			// state to its owner.
+			_, err = db.TakeOAuthState(ctx, state, bob.ID)
+			if crm.ErrorCode(err) != crm.EFORBIDDEN || !strings.Contains(crm.ErrorMessage(err), "started by another Simple CRM user") {
+				t.Fatalf("foreign state: err = %v, want forbidden, started by another user", err)
 			}
-			// The foreign attempt consumed it: a state is good for one try.
-			if _, err := db.TakeOAuthState(ctx, state, ann.ID); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
-				t.Fatalf("state after a foreign use: err = %v", err)
+			if st, err := db.TakeOAuthState(ctx, state, ann.ID); err != nil || st.Verifier != "v1" || st.ReturnTo != "/contacts" {
+				t.Fatalf("the owner after a foreign attempt: %+v, %v", st, err)
+			}
+			if _, err := db.TakeOAuthState(ctx, state, bob.ID); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
+				t.Fatalf("a used state, foreign: err = %v, want unauthorized", err)
 			}
 			state, _ = db.CreateOAuthState(ctx, store.OAuthState{UserID: ann.ID, Verifier: "v2", AccountID: 7})
 			st, err := db.TakeOAuthState(ctx, state, ann.ID)
@@ -51,6 +57,9 @@ func TestOAuthStates(t *testing.T) {
 			store.SetClock(db, func() time.Time { return time.Now().Add(-time.Hour) })
 			state, _ = db.CreateOAuthState(ctx, store.OAuthState{UserID: ann.ID, Verifier: "v3"})
 			store.SetClock(db, time.Now)
+			if _, err := db.TakeOAuthState(ctx, state, bob.ID); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
+				t.Fatalf("expired state, foreign: err = %v", err)
+			}
 			if _, err := db.TakeOAuthState(ctx, state, ann.ID); crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 				t.Fatalf("expired state: err = %v", err)
 			}

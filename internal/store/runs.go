@@ -17,8 +17,8 @@ const (
 
 	// The account must belong to the run's organization: INSERT ... SELECT
 	// inserts nothing otherwise.
-	insertRunSQL = `INSERT INTO sync_runs (org_id, account_id, trigger, status, created_at)
-		SELECT org_id, id, $3, $4, $5 FROM google_accounts WHERE org_id = $1 AND id = $2
+	insertRunSQL = `INSERT INTO sync_runs (org_id, account_id, trigger, status, created_at, phase)
+		SELECT org_id, id, $3, $4, $5, $6 FROM google_accounts WHERE org_id = $1 AND id = $2
 		RETURNING ` + runColumns
 	// $14 marks a run that has left the queue, $15 one that has ended: the
 	// first sets started_at once, the second stamps finished_at.
@@ -45,14 +45,14 @@ const (
 const eventsPerInsert = 500
 
 // CreateSyncRun stores a new queued run of run.AccountID, which must be an
-// account of run.OrgID, and fills its ID, Status and CreatedAt. An empty
-// Trigger is "manual".
+// account of run.OrgID, and fills its ID, Status, Phase (crm.PhaseQueued)
+// and CreatedAt. An empty Trigger is "manual".
 func (db *DB) CreateSyncRun(ctx context.Context, run *crm.SyncRun) error {
 	if run.Trigger == "" {
 		run.Trigger = "manual"
 	}
 	got, err := scanRun(db.w.QueryRowContext(ctx, insertRunSQL, run.OrgID, run.AccountID, run.Trigger,
-		crm.RunQueued, db.clock()))
+		crm.RunQueued, db.clock(), crm.PhaseQueued))
 	if errors.Is(err, sql.ErrNoRows) {
 		return crm.NotFound("Google account")
 	}

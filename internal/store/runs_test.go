@@ -34,7 +34,7 @@ func TestSyncRuns(t *testing.T) {
 		a := mustAccount(t, e.db, e.org.ID, e.user.ID, "111")
 
 		run := mustRun(t, e.db, e.org.ID, a.ID)
-		if run.ID == 0 || run.Status != crm.RunQueued || !run.CreatedAt.Equal(now) || run.StartedAt != nil || run.FinishedAt != nil {
+		if run.ID == 0 || run.Status != crm.RunQueued || run.Phase != crm.PhaseQueued || !run.CreatedAt.Equal(now) || run.StartedAt != nil || run.FinishedAt != nil {
 			t.Fatalf("new run: %+v", run)
 		}
 		// Running: started once, progress stored, the account's last run.

@@ -81,8 +81,10 @@ type Connected struct {
 }
 
 // FinishConnect completes the OAuth callback for u: it checks the state
-// (single use, bound to u), exchanges the code with the PKCE verifier, stores
-// the account with its encrypted refresh token and queues a first sync.
+// (single use, bound to u; another user's is refused without using it up, so
+// that its owner can still finish), exchanges the code with the PKCE
+// verifier, stores the account with its encrypted refresh token and queues a
+// first sync.
 // googleError is the callback's error parameter, if any.
 func (s *Service) FinishConnect(ctx context.Context, u *crm.User, state, code, googleError string) (*Connected, error) {
 	if state == "" {

@@ -124,13 +124,19 @@ func TestConnectRefusals(t *testing.T) {
 	c.get(cb.RequestURI()).want(http.StatusBadRequest, "already used", `id="try-again"`)
 	c.get("/google/callback?code=x").want(http.StatusBadRequest, "no state")
 
-	// Another user's state is refused, and does not connect anything for them.
+	// Another user's state is refused as such, connects nothing for them,
+	// and leaves the link to its owner, who can still finish.
 	consent, params = s.chooseAccount(c, c.post("/google/connect", url.Values{"new": {"1"}}), "second@gmail.example")
 	resp = s.consent(c.noRedirects(), consent, params, true, true)
 	cb, _ = url.Parse(resp.Header.Get("Location"))
 	m := s.login(s.member)
-	m.get(cb.RequestURI()).want(http.StatusBadRequest, "already used")
+	m.get(cb.RequestURI()).want(http.StatusBadRequest,
+		"This Google sign-in was started by another Simple CRM user; sign in as that user, or start Sync Mobile again.",
+		`id="try-again"`).lacks("already used")
 	m.get("/google/accounts").want(http.StatusOK, "No Google account is connected").lacks(gmail)
+	run := c.get(cb.RequestURI()).want(http.StatusOK, "Connected second@gmail.example")
+	c.waitEnd(run.id())
+	m.get(cb.RequestURI()).want(http.StatusBadRequest, "already used")
 }
 
 // TestCallbackAfterLogin: a browser without a session at the callback logs
