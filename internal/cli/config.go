@@ -83,7 +83,35 @@ func (c *Config) resolve() error {
 		return fmt.Errorf("SIMPLECRM_BASE_URL %q must be an http:// or https:// URL", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c.resolveGoogle()
+}
+
+// resolveGoogle checks the Google settings: the client id and secret come
+// together (both absent = Sync Mobile off), and each endpoint is an absolute
+// http(s) URL, so that a flow that could not finish is refused at start.
+func (c *Config) resolveGoogle() error {
+	switch {
+	case c.GoogleClient != "" && c.GoogleSecret == "":
+		return errors.New("SIMPLECRM_GOOGLE_CLIENT_SECRET is needed with SIMPLECRM_GOOGLE_CLIENT_ID: set both, or neither to turn Sync Mobile off")
+	case c.GoogleClient == "" && c.GoogleSecret != "":
+		return errors.New("SIMPLECRM_GOOGLE_CLIENT_ID is needed with SIMPLECRM_GOOGLE_CLIENT_SECRET: set both, or neither to turn Sync Mobile off")
+	}
+	for _, s := range []struct{ name, value string }{
+		{"SIMPLECRM_GOOGLE_AUTH_URL", c.GoogleAuthURL},
+		{"SIMPLECRM_GOOGLE_TOKEN_URL", c.GoogleToken},
+		{"SIMPLECRM_GOOGLE_REVOKE_URL", c.GoogleRevoke},
+		{"SIMPLECRM_GOOGLE_API_URL", c.GoogleAPI},
+	} {
+		if !isHTTPURL(s.value) {
+			return fmt.Errorf("%s %q must be an absolute http:// or https:// URL", s.name, s.value)
+		}
+	}
 	return nil
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func parseInterval(s string) (time.Duration, error) {

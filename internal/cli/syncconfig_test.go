@@ -170,3 +170,40 @@ func TestProductionPhonesUseCanonicalForm(t *testing.T) {
 		t.Errorf("mobile: CRM %q, Google %q; want each side's own formatting kept", got.MobilePhone, p.PhoneNumbers[0].Value)
 	}
 }
+
+// configErr parses the configuration from env as serve does and returns
+// resolve's error.
+func configErr(env map[string]string, args ...string) error {
+	a := &App{Getenv: func(k string) string { return env[k] }}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg := a.configFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return cfg.resolve()
+}
+
+func TestGoogleConfig(t *testing.T) {
+	id, secret := "SIMPLECRM_GOOGLE_CLIENT_ID", "SIMPLECRM_GOOGLE_CLIENT_SECRET"
+	for _, env := range []map[string]string{nil, {id: "abc", secret: "s3cret"}} {
+		if err := configErr(env); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{id: "abc"}, "SIMPLECRM_GOOGLE_CLIENT_SECRET is needed with SIMPLECRM_GOOGLE_CLIENT_ID"},
+		{map[string]string{secret: "s3cret"}, "SIMPLECRM_GOOGLE_CLIENT_ID is needed with SIMPLECRM_GOOGLE_CLIENT_SECRET"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_AUTH_URL": "::bad"}, "SIMPLECRM_GOOGLE_AUTH_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_TOKEN_URL": "/token"}, "SIMPLECRM_GOOGLE_TOKEN_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_REVOKE_URL": "ftp://x/revoke"}, "SIMPLECRM_GOOGLE_REVOKE_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_API_URL": "notaurl"}, "SIMPLECRM_GOOGLE_API_URL"},
+	} {
+		if err := configErr(tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error with %q", tc.env, err, tc.want)
+		}
+	}
+}
