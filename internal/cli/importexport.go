@@ -98,7 +98,7 @@ func (a *App) exportCmd(ctx context.Context, args []string) error {
 }
 
 func (a *App) openUser(ctx context.Context, dsn, email string) (*store.DB, *crm.User, error) {
-	db, err := openMigrated(ctx, dsn, nil)
+	db, err := openExisting(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -94,7 +95,21 @@ func startSync(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger)
 	return svc, q, nil
 }
 
-// openMigrated opens the database and brings its schema up to date.
+// openExisting opens a database that must already exist, and brings its
+// schema up to date. Only serve, migrate, user add and demo create a SQLite
+// database: for the other commands a missing file is a mistyped path, which
+// would otherwise leave an empty database behind and then report "no user".
+func openExisting(ctx context.Context, dsn string) (*store.DB, error) {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok && path != "" {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf(`no database at %s (SIMPLECRM_DB): run "simplecrm migrate" or "simplecrm serve" first, or check the path`, path)
+		}
+	}
+	return openMigrated(ctx, dsn, nil)
+}
+
+// openMigrated opens the database, creating a SQLite file if there is none,
+// and brings its schema up to date.
 func openMigrated(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
