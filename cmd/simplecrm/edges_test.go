@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,40 @@ func TestErrorsMissingDatabase(t *testing.T) {
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Fatalf("%v created %s (%v)", args, path, err)
 		}
+	}
+}
+
+// TestImportWholeFile: the format comes from the extension (.vcf, .vcard,
+// .csv); a file that holds no contact it can import is one line with status
+// 1, while a good file's bad rows are listed and the rest is imported.
+func TestImportWholeFile(t *testing.T) {
+	dir := t.TempDir()
+	db := "SIMPLECRM_DB=sqlite:" + filepath.Join(dir, "crm.db")
+	mustRun(t, []string{db}, "long-enough\n", "user", "add", "--org", "A", "--email", "a@b.example")
+	card := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nEND:VCARD\r\n"
+	for _, tc := range []struct{ name, content, want string }{
+		{"empty.vcf", "", "empty.vcf is empty"},
+		{"blank.csv", "\n\n", "blank.csv is empty"},
+		{"garbage.vcf", "garbage\n", "garbage.vcf is not a vCard file"},
+		{"card.csv", card, "card.csv holds no contact that can be imported: line 1: not a Google Contacts CSV"},
+		{"header.csv", "First Name,Last Name\n", "header.csv holds no contact"},
+		{"bad.vcard", "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n", "bad.vcard holds no contact that can be imported: line 1:"},
+	} {
+		file := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(file, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := cliRun(t, []string{db}, "import", file, "--email", "a@b.example")
+		if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("import %s: status %d, stdout %q, stderr %q, want one line with %q", tc.name, code, stdout, stderr, tc.want)
+		}
+	}
+	good := filepath.Join(dir, "good.vcard")
+	if err := os.WriteFile(good, []byte("text\r\n"+card), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cliRun(t, []string{db}, "import", good, "--email", "a@b.example")
+	if code != 0 || !strings.HasPrefix(stdout, "created 1,") || stderr != "line 1: text outside a card\n" {
+		t.Errorf("import good.vcard: status %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
