@@ -25,7 +25,7 @@ func TestErrorsMissingDatabase(t *testing.T) {
 		{"export", "--email", "a@b.example"},
 	} {
 		stderr := mustFail(t, nil, "", append(args, "--db", "sqlite:"+path)...)
-		want := "simplecrm: no database at " + path + ` (SIMPLECRM_DB): run "simplecrm migrate" or "simplecrm serve" first, or check the path` + "\n"
+		want := "simplecrm: no database at " + path + ` (--db / SIMPLECRM_DB): run "simplecrm migrate" or "simplecrm serve" first, or check the path` + "\n"
 		if stderr != want {
 			t.Errorf("%v: stderr %q, want %q", args, stderr, want)
 		}
@@ -67,5 +67,28 @@ func TestImportWholeFile(t *testing.T) {
 	stdout, stderr, code := cliRun(t, []string{db}, "import", good, "--email", "a@b.example")
 	if code != 0 || !strings.HasPrefix(stdout, "created 1,") || stderr != "line 1: text outside a card\n" {
 		t.Errorf("import good.vcard: status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestErrorsNameTheSetting: a bad database path or listen address names its
+// flag and variable, and serve checks the address before it touches the
+// database.
+func TestErrorsNameTheSetting(t *testing.T) {
+	dir := t.TempDir()
+	stderr := mustFail(t, []string{"SIMPLECRM_DB=sqlite:/nonexistent/dir/x.db"}, "", "migrate")
+	if want := "simplecrm: --db / SIMPLECRM_DB sqlite:/nonexistent/dir/x.db: directory /nonexistent/dir does not exist\n"; stderr != want {
+		t.Errorf("migrate: stderr %q, want %q", stderr, want)
+	}
+	db := filepath.Join(dir, "crm.db")
+	stderr = mustFail(t, []string{"SIMPLECRM_DB=sqlite:" + db}, "", "serve", "--addr", "bad")
+	if !strings.HasPrefix(stderr, "simplecrm: listen on bad (--addr / SIMPLECRM_ADDR): ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("serve --addr bad: stderr %q", stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("serve --addr bad opened the database: %v", err)
+	}
+	_, stderr, code := cliRun(t, []string{"SIMPLECRM_ADDR=bad"}, "demo")
+	if code == 0 || !strings.HasPrefix(stderr, "simplecrm: listen on bad (--addr / SIMPLECRM_ADDR): ") {
+		t.Errorf("demo with SIMPLECRM_ADDR=bad: status %d, stderr %q", code, stderr)
 	}
 }

@@ -195,15 +195,40 @@ func TestGoogleConfig(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{id: "abc"}, "SIMPLECRM_GOOGLE_CLIENT_SECRET is needed with SIMPLECRM_GOOGLE_CLIENT_ID"},
-		{map[string]string{secret: "s3cret"}, "SIMPLECRM_GOOGLE_CLIENT_ID is needed with SIMPLECRM_GOOGLE_CLIENT_SECRET"},
-		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_AUTH_URL": "::bad"}, "SIMPLECRM_GOOGLE_AUTH_URL"},
+		{map[string]string{id: "abc"}, "SIMPLECRM_GOOGLE_CLIENT_SECRET is needed with --google-client-id / SIMPLECRM_GOOGLE_CLIENT_ID"},
+		{map[string]string{secret: "s3cret"}, "--google-client-id / SIMPLECRM_GOOGLE_CLIENT_ID is needed with SIMPLECRM_GOOGLE_CLIENT_SECRET"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_AUTH_URL": "::bad"}, "--google-auth-url / SIMPLECRM_GOOGLE_AUTH_URL"},
 		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_TOKEN_URL": "/token"}, "SIMPLECRM_GOOGLE_TOKEN_URL"},
 		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_REVOKE_URL": "ftp://x/revoke"}, "SIMPLECRM_GOOGLE_REVOKE_URL"},
-		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_API_URL": "notaurl"}, "SIMPLECRM_GOOGLE_API_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_API_URL": "notaurl"}, "--google-api-url / SIMPLECRM_GOOGLE_API_URL"},
 	} {
 		if err := configErr(tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error with %q", tc.env, err, tc.want)
 		}
+	}
+}
+
+// TestConfigErrorNames: a configuration error names the flag and the
+// variable, since the value may have come from either.
+func TestConfigErrorNames(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--sync-interval", "abc"}, `--sync-interval / SIMPLECRM_SYNC_INTERVAL "abc" must be`},
+		{map[string]string{"SIMPLECRM_SYNC_INTERVAL": "abc"}, nil, `--sync-interval / SIMPLECRM_SYNC_INTERVAL "abc" must be`},
+		{nil, []string{"--sync-lease", "1ms"}, `--sync-lease / SIMPLECRM_SYNC_LEASE "1ms" must be`},
+		{nil, []string{"--base-url", "ftp://x"}, `--base-url / SIMPLECRM_BASE_URL "ftp://x" must be`},
+		{nil, []string{"--phone-region", "France"}, `--phone-region / SIMPLECRM_PHONE_REGION "FRANCE" must be`},
+		{nil, []string{"--sync-budget", "2h"}, `--sync-budget / SIMPLECRM_SYNC_BUDGET "2h" must be`},
+		{map[string]string{"SIMPLECRM_SYNC_WRITES_PER_MINUTE": "x"}, nil, `--sync-writes-per-minute / SIMPLECRM_SYNC_WRITES_PER_MINUTE must be`},
+	} {
+		if err := configErr(tc.env, tc.args...); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v %v: %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+	if setting("SIMPLECRM_SECRET_KEY") != "SIMPLECRM_SECRET_KEY" || setting("SIMPLECRM_DB") != "--db / SIMPLECRM_DB" {
+		t.Errorf("setting: %q, %q", setting("SIMPLECRM_SECRET_KEY"), setting("SIMPLECRM_DB"))
 	}
 }
