@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"simplecrm/internal/contactsync"
 	"simplecrm/internal/jobs"
 )
@@ -46,7 +48,7 @@ func syncFlags(fs *flag.FlagSet, env func(name, def string) string) *SyncConfig 
 func (c *SyncConfig) resolve() error {
 	c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion))
 	if c.PhoneRegion != "" && !isRegion(c.PhoneRegion) {
-		return fmt.Errorf("%s %q must be a two-letter country code such as FR, or empty", setting("SIMPLECRM_PHONE_REGION"), c.PhoneRegion)
+		return fmt.Errorf("%s %q must be a two-letter country code with phone numbers, such as FR, or empty", setting("SIMPLECRM_PHONE_REGION"), c.PhoneRegion)
 	}
 	d, err := time.ParseDuration(c.budget)
 	if err != nil || d < time.Second || d >= jobs.SyncTimeout {
@@ -81,6 +83,8 @@ func (c *SyncConfig) Options() contactsync.Options {
 			Burst: contactsync.DefaultRateLimit.Burst}}
 }
 
+// isRegion reports whether s is a region the phone number library has
+// numbering rules for: "XX" has the format of a country code but none.
 func isRegion(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+	return phonenumbers.GetSupportedRegions()[s]
 }

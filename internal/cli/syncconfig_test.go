@@ -42,9 +42,14 @@ func TestPhoneRegionConfig(t *testing.T) {
 	if r := mustConfig(t, map[string]string{"SIMPLECRM_PHONE_REGION": "fr"}).Sync.Options().Phones.Region; r != "FR" {
 		t.Errorf("region = %q, want FR", r)
 	}
-	bad := &Config{Sync: &SyncConfig{PhoneRegion: "France"}, syncInterval: "15m"}
-	if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
-		t.Errorf("resolve(France) = %v", err)
+	for _, region := range []string{"France", "XX", "ZZ", "EU", "001"} {
+		bad := &Config{Sync: &SyncConfig{PhoneRegion: region}, syncInterval: "15m"}
+		if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
+			t.Errorf("resolve(%s) = %v", region, err)
+		}
+	}
+	for _, region := range []string{"us", "GB", "de", "JP", "BR"} {
+		mustConfig(t, map[string]string{"SIMPLECRM_PHONE_REGION": region})
 	}
 }
 
