@@ -58,7 +58,11 @@ func Errorf(code, format string, args ...any) *Error {
 
 // NotFound returns the ENOTFOUND error for a kind of thing ("contact", "company").
 func NotFound(kind string) *Error {
-	return Errorf(ENOTFOUND, "%s not found", kind)
+	switch kind {
+	case "organization", "page": // not things of an organization
+		return Errorf(ENOTFOUND, "No such %s.", kind)
+	}
+	return Errorf(ENOTFOUND, "No %s with this id in your organization.", kind)
 }
 
 // InvalidCursor is the error of a page cursor that no page produced: param
