@@ -19,7 +19,8 @@ import (
 
 // TestHelp: the full usage is for those who ask, on stdout, with status 0.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"user", "add", "-h"}, {"serve", "--help"}, {"google-emulator", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"user", "add", "-h"}, {"serve", "--help"}, {"google-emulator", "-h"},
+		{"user", "-h"}, {"token", "--help"}, {"app-password", "-h"}} {
 		cmd := exec.Command(mustBuild(t), args...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -146,7 +146,7 @@ func TestDemoBusyPorts(t *testing.T) {
 
 	out, err := exec.Command(mustBuild(t), "demo", "--addr", "127.0.0.1:8080").CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if err == nil || !strings.HasPrefix(lines[len(lines)-1], "simplecrm: listen on 127.0.0.1:8080: ") {
+	if err == nil || !strings.HasPrefix(lines[len(lines)-1], "simplecrm: listen on 127.0.0.1:8080 (--addr / SIMPLECRM_ADDR): ") {
 		t.Errorf("demo --addr on a busy port: %v, output %q, want a one-line listen error", err, out)
 	}
 }

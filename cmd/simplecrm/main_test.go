@@ -314,6 +314,8 @@ func TestErrorsAreOneLine(t *testing.T) {
 	}{
 		{"no command", nil, "", nil, `no command given; run "simplecrm help"`, nil},
 		{"unknown command", nil, "", []string{"bogus"}, `unknown command "bogus"; run "simplecrm help"`, nil},
+		{"help with an argument", nil, "", []string{"help", "bogus"}, `help: unexpected argument "bogus"; run "simplecrm help"`, nil},
+		{"group without subcommand", nil, "", []string{"user"}, "usage: simplecrm user add --org NAME", nil},
 		{"bad flag", []string{db}, "", []string{"user", "add", "--bogus"}, `user add: flag provided but not defined: -bogus; run "simplecrm user add -h"`, nil},
 		{"bad flag value", []string{db}, "", []string{"google-emulator", "--addr"}, "google-emulator: flag needs an argument: -addr", nil},
 		{"missing required flag", []string{db}, "long-enough\n", []string{"user", "add", "--email", "a@b.example"}, "--org NAME", nil},

@@ -16,7 +16,7 @@ import (
 // accountsPage returns the accounts matching q (in the email or the group
 // name, case-insensitive) after the cursor, and the next cursor.
 func accountsPage(accounts []*crm.GoogleAccount, q string, limit int, cursor string) ([]*crm.GoogleAccount, string, error) {
-	after, err := decodeIDCursor(cursor)
+	after, err := decodeIDCursor(cursor, "cursor", "next_cursor")
 	if err != nil {
 		return nil, "", err
 	}
@@ -50,7 +50,7 @@ func eventParams(r *http.Request) (limit int, after int64, err error) {
 		}
 		limit = min(limit, maxRunEvents)
 	}
-	after, err = decodeIDCursor(v.Get("events_cursor"))
+	after, err = decodeIDCursor(v.Get("events_cursor"), "events_cursor", "next_events_cursor")
 	return limit, after, err
 }
 
@@ -72,7 +72,9 @@ func encodeIDCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
 }
 
-func decodeIDCursor(s string) (int64, error) {
+// decodeIDCursor reads the cursor s of query parameter param; a cursor that
+// no page produced is a bad request, as for contacts and companies.
+func decodeIDCursor(s, param, next string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
@@ -80,7 +82,7 @@ func decodeIDCursor(s string) (int64, error) {
 	num, ok := strings.CutPrefix(string(b), "id:")
 	id, perr := strconv.ParseInt(num, 10, 64)
 	if err != nil || !ok || perr != nil || id <= 0 {
-		return 0, crm.Errorf(crm.EINVALID, "invalid cursor")
+		return 0, listError(crm.InvalidCursor(param, next))
 	}
 	return id, nil
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"google.golang.org/api/people/v1"
@@ -39,8 +40,12 @@ func TestGoogleAccountsListPages(t *testing.T) {
 	if len(found.Items) != 3 {
 		t.Fatalf("q=simplecrm found %d", len(found.Items))
 	}
-	if r := c.do("GET", path("/google-accounts?cursor=nonsense"), nil); r.status < 400 || r.status >= 500 {
-		t.Errorf("a foreign cursor: status %d", r.status)
+	for _, cur := range []string{"nonsense", "zz"} { // a bad cursor is a bad request, as for contacts
+		r := c.do("GET", path("/google-accounts?cursor="+cur), nil)
+		if e := r.errorOf(t); r.status != http.StatusBadRequest || e.Error.Code != "bad_request" ||
+			!strings.HasPrefix(e.Error.Message, "The cursor is not valid. Use the next_cursor") {
+			t.Errorf("cursor=%s: %d %+v", cur, r.status, e.Error)
+		}
 	}
 	c.must(http.StatusBadRequest, "GET", path("/google-accounts?limit=0"), nil, nil)
 }
@@ -105,4 +110,9 @@ func TestRunEventKindsAndPages(t *testing.T) {
 		}
 	}
 	c.must(http.StatusBadRequest, "GET", path("/sync-runs/%d?events_limit=x", run.ID), nil, nil)
+	r := c.do("GET", path("/sync-runs/%d?events_cursor=garbage", run.ID), nil)
+	if e := r.errorOf(t); r.status != http.StatusBadRequest || e.Error.Code != "bad_request" ||
+		!strings.HasPrefix(e.Error.Message, "The events_cursor is not valid. Use the next_events_cursor") {
+		t.Errorf("events_cursor=garbage: %d %+v", r.status, e.Error)
+	}
 }

@@ -21,7 +21,7 @@ func (a *App) appPasswordCreate(ctx context.Context, args []string) error {
 	if *email == "" {
 		return errors.New("app-password create needs --email EMAIL")
 	}
-	db, err := openMigrated(ctx, cfg.DB, nil)
+	db, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

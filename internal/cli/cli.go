@@ -75,20 +75,11 @@ func (a *App) run(ctx context.Context, args []string) error {
 	case "google-emulator":
 		return googleemu.Command(ctx, rest, a.Stdout, a.Stderr)
 	case "user":
-		if len(rest) > 0 && rest[0] == "add" {
-			return a.userAdd(ctx, rest[1:])
-		}
-		return errors.New("usage: simplecrm user add --org NAME --email EMAIL [--admin]")
+		return a.group(ctx, rest, "user add --org NAME --email EMAIL [--admin]", a.userAdd)
 	case "token":
-		if len(rest) > 0 && rest[0] == "create" {
-			return a.tokenCreate(ctx, rest[1:])
-		}
-		return errors.New("usage: simplecrm token create --email EMAIL [--name NAME]")
+		return a.group(ctx, rest, "token create --email EMAIL [--name NAME]", a.tokenCreate)
 	case "app-password":
-		if len(rest) > 0 && rest[0] == "create" {
-			return a.appPasswordCreate(ctx, rest[1:])
-		}
-		return errors.New("usage: simplecrm app-password create --email EMAIL [--name NAME]")
+		return a.group(ctx, rest, "app-password create --email EMAIL [--name NAME]", a.appPasswordCreate)
 	case "import":
 		return a.importCmd(ctx, rest)
 	case "export":
@@ -99,11 +90,30 @@ func (a *App) run(ctx context.Context, args []string) error {
 		return a.benchCmd(ctx, rest)
 	case "bench-child":
 		return a.benchChild(ctx, rest)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			return fmt.Errorf(`%s: unexpected argument %q; run "simplecrm help"`, cmd, rest[0])
+		}
 		fmt.Fprint(a.Stdout, usage)
 		return nil
 	}
 	return fmt.Errorf(`unknown command %q; run "simplecrm help"`, cmd)
+}
+
+// group runs the one subcommand of a command group ("user add"), whose
+// usage is "GROUP SUB FLAGS". GROUP -h prints that usage on stdout, like any
+// command's -h; anything else but SUB is one line with the usage.
+func (a *App) group(ctx context.Context, args []string, usage string, sub func(context.Context, []string) error) error {
+	name, rest, _ := strings.Cut(usage, " ")
+	subName, _, _ := strings.Cut(rest, " ")
+	switch {
+	case len(args) > 0 && args[0] == subName:
+		return sub(ctx, args[1:])
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprintf(a.Stdout, "Usage: simplecrm %s\n\nRun \"simplecrm %s %s -h\" for its flags.\n", usage, name, subName)
+		return flag.ErrHelp
+	}
+	return errors.New("usage: simplecrm " + usage)
 }
 
 // newFlags returns a flag set that reports errors instead of exiting and

@@ -73,17 +73,57 @@ func (c *Config) resolve() error {
 	}
 	c.SyncInterval = d
 	if c.SyncLease, err = time.ParseDuration(c.syncLease); err != nil || c.SyncLease < time.Second {
-		return fmt.Errorf("SIMPLECRM_SYNC_LEASE %q must be a duration of at least 1s, such as 30s", c.syncLease)
+		return fmt.Errorf("%s %q must be a duration of at least 1s, such as 30s", setting("SIMPLECRM_SYNC_LEASE"), c.syncLease)
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("SIMPLECRM_BASE_URL %q must be an http:// or https:// URL", c.BaseURL)
+		return fmt.Errorf("%s %q must be an http:// or https:// URL", setting("SIMPLECRM_BASE_URL"), c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c.resolveGoogle()
+}
+
+// resolveGoogle checks the Google settings: the client id and secret come
+// together (both absent = Sync Mobile off), and each endpoint is an absolute
+// http(s) URL, so that a flow that could not finish is refused at start.
+func (c *Config) resolveGoogle() error {
+	switch {
+	case c.GoogleClient != "" && c.GoogleSecret == "":
+		return fmt.Errorf("%s is needed with %s: set both, or neither to turn Sync Mobile off", setting("SIMPLECRM_GOOGLE_CLIENT_SECRET"), setting("SIMPLECRM_GOOGLE_CLIENT_ID"))
+	case c.GoogleClient == "" && c.GoogleSecret != "":
+		return fmt.Errorf("%s is needed with %s: set both, or neither to turn Sync Mobile off", setting("SIMPLECRM_GOOGLE_CLIENT_ID"), setting("SIMPLECRM_GOOGLE_CLIENT_SECRET"))
+	}
+	for _, s := range []struct{ name, value string }{
+		{"SIMPLECRM_GOOGLE_AUTH_URL", c.GoogleAuthURL},
+		{"SIMPLECRM_GOOGLE_TOKEN_URL", c.GoogleToken},
+		{"SIMPLECRM_GOOGLE_REVOKE_URL", c.GoogleRevoke},
+		{"SIMPLECRM_GOOGLE_API_URL", c.GoogleAPI},
+	} {
+		if !isHTTPURL(s.value) {
+			return fmt.Errorf("%s %q must be an absolute http:// or https:// URL", setting(s.name), s.value)
+		}
+	}
 	return nil
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// setting names a configuration setting in an error: its flag and its
+// variable ("--sync-interval / SIMPLECRM_SYNC_INTERVAL"), since the value may
+// have come from either; only the variable for the secrets, which have no
+// flag. Every configuration error names its setting through it.
+func setting(env string) string {
+	switch env {
+	case "SIMPLECRM_SECRET_KEY", "SIMPLECRM_GOOGLE_CLIENT_SECRET":
+		return env
+	}
+	return "--" + strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "SIMPLECRM_")), "_", "-") + " / " + env
 }
 
 func parseInterval(s string) (time.Duration, error) {
@@ -92,7 +132,7 @@ func parseInterval(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("SIMPLECRM_SYNC_INTERVAL %q must be a duration such as 15m or 1h, or 0 for off", s)
+		return 0, fmt.Errorf("%s %q must be a duration such as 15m or 1h, or 0 for off", setting("SIMPLECRM_SYNC_INTERVAL"), s)
 	}
 	return d, nil
 }
@@ -103,11 +143,11 @@ func parseInterval(s string) (time.Duration, error) {
 // the key must be given.
 func (c *Config) secretKey() ([]byte, error) {
 	if c.SecretKey != "" {
-		return decodeKey(c.SecretKey, "SIMPLECRM_SECRET_KEY")
+		return decodeKey(c.SecretKey, setting("SIMPLECRM_SECRET_KEY"))
 	}
 	path, ok := strings.CutPrefix(c.DB, "sqlite:")
 	if !ok {
-		return nil, errors.New("SIMPLECRM_SECRET_KEY is required with PostgreSQL: set it to 32 random bytes in base64 (openssl rand -base64 32)")
+		return nil, errors.New(setting("SIMPLECRM_SECRET_KEY") + " is required with PostgreSQL: set it to 32 random bytes in base64 (openssl rand -base64 32)")
 	}
 	keyFile := path + ".key"
 	if b, err := os.ReadFile(keyFile); err == nil {

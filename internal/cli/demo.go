@@ -219,7 +219,7 @@ func listenFallback(addr, def string) (net.Listener, error) {
 	if addr != "" {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", addr, err)
+			return nil, fmt.Errorf("listen on %s (%s): %w", addr, setting("SIMPLECRM_ADDR"), err)
 		}
 		return l, nil
 	}

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"simplecrm/internal/contactio"
 	"simplecrm/internal/crm"
@@ -40,12 +43,15 @@ func (a *App) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	recs, bad, err := readImport(file, data)
+	if err != nil {
+		return err
+	}
 	db, u, err := a.openUser(ctx, cfg.DB, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	recs, bad := contactio.Read(data)
 	plan, err := contactio.NewPlan(ctx, db, u, recs, bad)
 	if err != nil {
 		return err
@@ -65,6 +71,43 @@ func (a *App) importCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.Stdout, "%s %d, updated %d, skipped %d (unchanged or repeated), %d bad rows\n",
 		verb, plan.Count(contactio.Create), plan.Count(contactio.Update), plan.Count(contactio.Skip), len(plan.Errors))
 	return nil
+}
+
+// readImport reads the file to import, as vCard for .vcf and .vcard, as
+// Google CSV for .csv, and told apart by its content otherwise. A file that
+// holds no contact it can import (empty, another format, every row bad) is
+// an error of one line; otherwise the bad rows are returned to be reported
+// and the rest is imported.
+func readImport(file string, data []byte) ([]contactio.Record, []contactio.RowError, error) {
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))) == 0 {
+		return nil, nil, fmt.Errorf("import: %s is empty: it holds no contact", file)
+	}
+	var (
+		recs []contactio.Record
+		bad  []contactio.RowError
+	)
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".vcf", ".vcard":
+		if !bytes.Contains(bytes.ToUpper(data), []byte("BEGIN:VCARD")) {
+			return nil, nil, fmt.Errorf("import: %s is not a vCard file: it has no BEGIN:VCARD", file)
+		}
+		recs, bad = contactio.ReadVCF(data)
+	case ".csv":
+		recs, bad = contactio.ReadGoogleCSV(data)
+	default:
+		recs, bad = contactio.Read(data)
+	}
+	if len(recs) > 0 {
+		return recs, bad, nil
+	}
+	if len(bad) == 0 {
+		return nil, nil, fmt.Errorf("import: %s holds no contact", file)
+	}
+	msg := fmt.Sprintf("import: %s holds no contact that can be imported: line %d: %s", file, bad[0].Line, bad[0].Msg)
+	if len(bad) > 1 {
+		msg += fmt.Sprintf(" (and %d more bad rows)", len(bad)-1)
+	}
+	return nil, nil, errors.New(msg)
 }
 
 // exportCmd writes the contacts of the user's organization (or only the
@@ -98,7 +141,7 @@ func (a *App) exportCmd(ctx context.Context, args []string) error {
 }
 
 func (a *App) openUser(ctx context.Context, dsn, email string) (*store.DB, *crm.User, error) {
-	db, err := openMigrated(ctx, dsn, nil)
+	db, err := openExisting(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

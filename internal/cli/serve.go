@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,6 +28,13 @@ func (a *App) serve(ctx context.Context, args []string) error {
 	if err := cfg.resolve(); err != nil {
 		return err
 	}
+	// Listen before the database is opened and migrated: a bad or busy
+	// address is refused before anything is logged or changed.
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (%s): %w", cfg.Addr, setting("SIMPLECRM_ADDR"), err)
+	}
+	defer l.Close()
 	// The key encrypts Google refresh tokens: check it before touching the
 	// database, so that a misconfigured PostgreSQL server fails fast.
 	if _, err := cfg.secretKey(); err != nil {
@@ -37,10 +46,6 @@ func (a *App) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	l, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (SIMPLECRM_ADDR): %w", cfg.Addr, err)
-	}
 	return a.runServer(ctx, cfg, db, l, log)
 }
 
@@ -94,11 +99,49 @@ func startSync(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger)
 	return svc, q, nil
 }
 
-// openMigrated opens the database and brings its schema up to date.
+// openExisting opens a database that must already exist, and brings its
+// schema up to date. Only serve, migrate, user add and demo create a SQLite
+// database: for the other commands a missing file is a mistyped path, which
+// would otherwise leave an empty database behind and then report "no user".
+func openExisting(ctx context.Context, dsn string) (*store.DB, error) {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok && path != "" {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf(`no database at %s (%s): run "simplecrm migrate" or "simplecrm serve" first, or check the path`, path, setting("SIMPLECRM_DB"))
+		}
+	}
+	return openMigrated(ctx, dsn, nil)
+}
+
+// dbError names the setting and the path of a SQLite database that cannot
+// be opened ("ping sqlite: unable to open database file" says neither), and
+// the setting of a URL that is neither SQLite nor PostgreSQL (without the
+// URL, which may hold a password). PostgreSQL's errors are the store's,
+// which mask the password.
+func dbError(dsn string, err error) error {
+	path, ok := strings.CutPrefix(dsn, "sqlite:")
+	switch {
+	case ok && (path == "" || strings.ContainsRune(path, '?')), !ok && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://"):
+		return fmt.Errorf("%s must be sqlite:PATH (without ?) or a postgres:// URL", setting("SIMPLECRM_DB"))
+	case !ok:
+		return err
+	}
+	if dir := filepath.Dir(path); !isDir(dir) {
+		return fmt.Errorf("%s sqlite:%s: directory %s does not exist", setting("SIMPLECRM_DB"), path, dir)
+	}
+	return fmt.Errorf("%s sqlite:%s: %w", setting("SIMPLECRM_DB"), path, err)
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// openMigrated opens the database, creating a SQLite file if there is none,
+// and brings its schema up to date.
 func openMigrated(ctx context.Context, dsn string, log *slog.Logger) (*store.DB, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		return nil, err
+		return nil, dbError(dsn, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()

@@ -37,7 +37,7 @@ func (a *App) syncCmd(ctx context.Context, args []string) error {
 	// their own lines, not over the progress bar.
 	out := &barWriter{w: a.Stderr, tty: isTerminal(a.Stderr)}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelError}))
-	db, err := openMigrated(ctx, cfg.DB, nil)
+	db, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 
 	"simplecrm/internal/contactsync"
 	"simplecrm/internal/jobs"
@@ -47,15 +48,20 @@ func syncFlags(fs *flag.FlagSet, env func(name, def string) string) *SyncConfig 
 func (c *SyncConfig) resolve() error {
 	c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion))
 	if c.PhoneRegion != "" && !isRegion(c.PhoneRegion) {
-		return fmt.Errorf("SIMPLECRM_PHONE_REGION %q must be a two-letter country code such as FR, or empty", c.PhoneRegion)
+		return fmt.Errorf("%s %q must be a two-letter country code with phone numbers, such as FR, or empty", setting("SIMPLECRM_PHONE_REGION"), c.PhoneRegion)
 	}
 	d, err := time.ParseDuration(c.budget)
 	if err != nil || d < time.Second || d >= jobs.SyncTimeout {
-		return fmt.Errorf("SIMPLECRM_SYNC_BUDGET %q must be a duration from 1s to below %s (the job limit), such as 25m", c.budget, jobs.SyncTimeout)
+		return fmt.Errorf("%s %q must be a duration from 1s to below %s (the job limit), such as 25m", setting("SIMPLECRM_SYNC_BUDGET"), c.budget, jobs.SyncTimeout)
 	}
 	c.Budget = d
-	if c.ReadsPerMinute < 0 || c.WritesPerMinute < 0 {
-		return errors.New("SIMPLECRM_SYNC_READS_PER_MINUTE and SIMPLECRM_SYNC_WRITES_PER_MINUTE must be 0 (unlimited) or more")
+	for _, s := range []struct {
+		name string
+		n    int
+	}{{"SIMPLECRM_SYNC_READS_PER_MINUTE", c.ReadsPerMinute}, {"SIMPLECRM_SYNC_WRITES_PER_MINUTE", c.WritesPerMinute}} {
+		if s.n < 0 {
+			return fmt.Errorf("%s must be a number: 0 (unlimited) or more", setting(s.name))
+		}
 	}
 	return nil
 }
@@ -77,6 +83,8 @@ func (c *SyncConfig) Options() contactsync.Options {
 			Burst: contactsync.DefaultRateLimit.Burst}}
 }
 
+// isRegion reports whether s is a region the phone number library has
+// numbering rules for: "XX" has the format of a country code but none.
 func isRegion(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+	return phonenumbers.GetSupportedRegions()[s]
 }

@@ -42,9 +42,14 @@ func TestPhoneRegionConfig(t *testing.T) {
 	if r := mustConfig(t, map[string]string{"SIMPLECRM_PHONE_REGION": "fr"}).Sync.Options().Phones.Region; r != "FR" {
 		t.Errorf("region = %q, want FR", r)
 	}
-	bad := &Config{Sync: &SyncConfig{PhoneRegion: "France"}, syncInterval: "15m"}
-	if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
-		t.Errorf("resolve(France) = %v", err)
+	for _, region := range []string{"France", "XX", "ZZ", "EU", "001"} {
+		bad := &Config{Sync: &SyncConfig{PhoneRegion: region}, syncInterval: "15m"}
+		if err := bad.resolve(); err == nil || !strings.Contains(err.Error(), "SIMPLECRM_PHONE_REGION") {
+			t.Errorf("resolve(%s) = %v", region, err)
+		}
+	}
+	for _, region := range []string{"us", "GB", "de", "JP", "BR"} {
+		mustConfig(t, map[string]string{"SIMPLECRM_PHONE_REGION": region})
 	}
 }
 
@@ -168,5 +173,67 @@ func TestProductionPhonesUseCanonicalForm(t *testing.T) {
 	}
 	if got.MobilePhone != "+33612345678" || p.PhoneNumbers[0].Value != "06 12 34 56 78" {
 		t.Errorf("mobile: CRM %q, Google %q; want each side's own formatting kept", got.MobilePhone, p.PhoneNumbers[0].Value)
+	}
+}
+
+// configErr parses the configuration from env as serve does and returns
+// resolve's error.
+func configErr(env map[string]string, args ...string) error {
+	a := &App{Getenv: func(k string) string { return env[k] }}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg := a.configFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return cfg.resolve()
+}
+
+func TestGoogleConfig(t *testing.T) {
+	id, secret := "SIMPLECRM_GOOGLE_CLIENT_ID", "SIMPLECRM_GOOGLE_CLIENT_SECRET"
+	for _, env := range []map[string]string{nil, {id: "abc", secret: "s3cret"}} {
+		if err := configErr(env); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{id: "abc"}, "SIMPLECRM_GOOGLE_CLIENT_SECRET is needed with --google-client-id / SIMPLECRM_GOOGLE_CLIENT_ID"},
+		{map[string]string{secret: "s3cret"}, "--google-client-id / SIMPLECRM_GOOGLE_CLIENT_ID is needed with SIMPLECRM_GOOGLE_CLIENT_SECRET"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_AUTH_URL": "::bad"}, "--google-auth-url / SIMPLECRM_GOOGLE_AUTH_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_TOKEN_URL": "/token"}, "SIMPLECRM_GOOGLE_TOKEN_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_REVOKE_URL": "ftp://x/revoke"}, "SIMPLECRM_GOOGLE_REVOKE_URL"},
+		{map[string]string{id: "abc", secret: "s", "SIMPLECRM_GOOGLE_API_URL": "notaurl"}, "--google-api-url / SIMPLECRM_GOOGLE_API_URL"},
+	} {
+		if err := configErr(tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error with %q", tc.env, err, tc.want)
+		}
+	}
+}
+
+// TestConfigErrorNames: a configuration error names the flag and the
+// variable, since the value may have come from either.
+func TestConfigErrorNames(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--sync-interval", "abc"}, `--sync-interval / SIMPLECRM_SYNC_INTERVAL "abc" must be`},
+		{map[string]string{"SIMPLECRM_SYNC_INTERVAL": "abc"}, nil, `--sync-interval / SIMPLECRM_SYNC_INTERVAL "abc" must be`},
+		{nil, []string{"--sync-lease", "1ms"}, `--sync-lease / SIMPLECRM_SYNC_LEASE "1ms" must be`},
+		{nil, []string{"--base-url", "ftp://x"}, `--base-url / SIMPLECRM_BASE_URL "ftp://x" must be`},
+		{nil, []string{"--phone-region", "France"}, `--phone-region / SIMPLECRM_PHONE_REGION "FRANCE" must be`},
+		{nil, []string{"--sync-budget", "2h"}, `--sync-budget / SIMPLECRM_SYNC_BUDGET "2h" must be`},
+		{map[string]string{"SIMPLECRM_SYNC_WRITES_PER_MINUTE": "x"}, nil, `--sync-writes-per-minute / SIMPLECRM_SYNC_WRITES_PER_MINUTE must be`},
+	} {
+		if err := configErr(tc.env, tc.args...); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v %v: %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+	if setting("SIMPLECRM_SECRET_KEY") != "SIMPLECRM_SECRET_KEY" || setting("SIMPLECRM_DB") != "--db / SIMPLECRM_DB" {
+		t.Errorf("setting: %q, %q", setting("SIMPLECRM_SECRET_KEY"), setting("SIMPLECRM_DB"))
 	}
 }

@@ -82,7 +82,7 @@ func (a *App) tokenCreate(ctx context.Context, args []string) error {
 	if *email == "" {
 		return errors.New("token create needs --email EMAIL")
 	}
-	db, err := openMigrated(ctx, cfg.DB, nil)
+	db, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,18 @@ func Errorf(code, format string, args ...any) *Error {
 
 // NotFound returns the ENOTFOUND error for a kind of thing ("contact", "company").
 func NotFound(kind string) *Error {
-	return Errorf(ENOTFOUND, "%s not found", kind)
+	switch kind {
+	case "organization", "page": // not things of an organization
+		return Errorf(ENOTFOUND, "No such %s.", kind)
+	}
+	return Errorf(ENOTFOUND, "No %s with this id in your organization.", kind)
+}
+
+// InvalidCursor is the error of a page cursor that no page produced: param
+// is the query parameter it came in, next the field of the page that gives
+// the good one. Lists of the REST API answer it as 400 bad_request.
+func InvalidCursor(param, next string) *Error {
+	return Errorf(EINVALID, "The %s is not valid. Use the %s of the previous page as it is, or leave it out to start from the first page.", param, next)
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, EINTERNAL

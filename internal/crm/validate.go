@@ -156,7 +156,7 @@ func checkPhone(f FieldErrors, field, v string) {
 			digits++
 		case strings.ContainsRune(" +-.()/x#*", r):
 		default:
-			f.Add(field, "Enter a phone number with digits, spaces and + - . ( ) only.")
+			f.Add(field, "Enter a phone number with digits, spaces and + - . ( ) / only.")
 			return
 		}
 	}

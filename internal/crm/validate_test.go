@@ -85,7 +85,7 @@ func TestErrorHelpers(t *testing.T) {
 		t.Fatal("an internal error leaks its detail or code")
 	}
 	nf := fmt.Errorf("find: %w", NotFound("contact"))
-	if ErrorCode(nf) != ENOTFOUND || ErrorMessage(nf) != "contact not found" {
+	if ErrorCode(nf) != ENOTFOUND || ErrorMessage(nf) != "No contact with this id in your organization." {
 		t.Fatalf("wrapped not found: %q %q", ErrorCode(nf), ErrorMessage(nf))
 	}
 	f := FieldErrors{}
@@ -96,5 +96,16 @@ func TestErrorHelpers(t *testing.T) {
 	}
 	if ErrorCode(nil) != "" {
 		t.Fatal("ErrorCode(nil) should be empty")
+	}
+}
+
+// The phone message lists every character a phone number may hold, / too.
+func TestPhoneMessage(t *testing.T) {
+	err := (&Contact{LastName: "Lee", MobilePhone: "call me"}).Validate()
+	if got := ErrorFields(err)["mobile_phone"]; got != "Enter a phone number with digits, spaces and + - . ( ) / only." {
+		t.Errorf("message %q", got)
+	}
+	if err := (&Contact{LastName: "Lee", MobilePhone: "01/23 45 67"}).Validate(); err != nil {
+		t.Errorf("a / is refused: %v", err)
 	}
 }

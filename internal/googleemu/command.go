@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	people "google.golang.org/api/people/v1"
@@ -42,6 +44,16 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf(`google-emulator: unexpected argument %q; run "simplecrm google-emulator -h"`, fs.Arg(0))
+	}
+	if *data != "" {
+		// Checked now: otherwise the first save fails, at start, with the
+		// name of its temporary file, once per save.
+		dir := filepath.Dir(*data)
+		if fi, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("google-emulator: --data %s: directory %s does not exist", *data, dir)
+		} else if !fi.IsDir() {
+			return fmt.Errorf("google-emulator: --data %s: %s is not a directory", *data, dir)
+		}
 	}
 	opts := Options{DataFile: *data, DefaultRegion: *region}
 	if *options != "" {

@@ -213,6 +213,16 @@ func TestCommand(t *testing.T) {
 	}
 }
 
+// TestCommandDataDir: a --data file in a directory that does not exist is
+// one error that names the flag and the directory, before anything starts.
+func TestCommandDataDir(t *testing.T) {
+	var sink syncBuffer
+	err := Command(context.Background(), []string{"--addr", "127.0.0.1:0", "--data", "/nonexistent/dir/f.json"}, &sink, &sink)
+	if want := "google-emulator: --data /nonexistent/dir/f.json: directory /nonexistent/dir does not exist"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
 // TestCommandClients registers OAuth clients from files (our array and
 // Google's client secret format) and fixed options through --options.
 func TestCommandClients(t *testing.T) {

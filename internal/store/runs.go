@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"simplecrm/internal/crm"
 )
@@ -187,7 +188,7 @@ func (db *DB) AddEvents(ctx context.Context, runID int64, events []crm.SyncEvent
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				at := e.CreatedAt.UTC()
+				at := e.CreatedAt.UTC().Truncate(time.Microsecond) // as db.clock()
 				if e.CreatedAt.IsZero() {
 					at = now
 				}

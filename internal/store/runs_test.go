@@ -129,7 +129,8 @@ func TestSyncEvents(t *testing.T) {
 		for i := range 1200 {
 			events = append(events, crm.SyncEvent{Kind: crm.EventConflict, ContactID: int64(i), Message: fmt.Sprint("event ", i)})
 		}
-		at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+		// Stored to the microsecond, like every other timestamp.
+		at := time.Date(2026, 1, 2, 3, 4, 5, 6789, time.UTC)
 		events[0].Kind, events[0].CreatedAt = crm.EventDuplicateEmail, at
 		if err := e.db.AddEvents(ctx, run.ID, events[:700]); err != nil {
 			t.Fatalf("AddEvents: %v", err)
@@ -153,7 +154,7 @@ func TestSyncEvents(t *testing.T) {
 				t.Fatalf("event %d: %+v", i, ev)
 			}
 		}
-		if got[0].Kind != crm.EventDuplicateEmail || !got[0].CreatedAt.Equal(at) {
+		if got[0].Kind != crm.EventDuplicateEmail || !got[0].CreatedAt.Equal(at.Truncate(time.Microsecond)) {
 			t.Fatalf("first event: %+v", got[0])
 		}
 		if first, _ := e.db.ListSyncEvents(ctx, run.ID, 3); len(first) != 3 || first[2].ContactID != 2 {

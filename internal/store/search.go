@@ -383,8 +383,7 @@ func decodeCursor(s string) (sortKey string, id int64, err error) {
 
 // errInvalidCursor is what a cursor that no page of ours produced gets. It
 // is read by API clients and by people following a mangled page link.
-var errInvalidCursor = crm.Errorf(crm.EINVALID,
-	"The cursor is not valid. Use the next_cursor of the previous page as it is, or leave it out to start from the first page.")
+var errInvalidCursor = crm.InvalidCursor("cursor", "next_cursor")
 
 // pageSize applies crm.DefaultPageSize and crm.MaxPageSize.
 func pageSize(limit int) int {
