@@ -52,11 +52,7 @@ func TestCrashAfterCreateResumes(t *testing.T) {
 				t.Fatal("the crashed run reported no error")
 			}
 			f.mustSync()
-			f.emu.ResetRequests()
-			f.mustSync()
-			if w := f.writes(); w != 0 {
-				t.Errorf("not converged: %d writes", w)
-			}
+			f.assertNoWrites()
 			assertConverged(t, f, 750)
 		})
 	}
@@ -145,11 +141,7 @@ func TestRunsCutOffAtRandomWrites(t *testing.T) {
 		cancel()
 	}
 	f.mustSync()
-	f.emu.ResetRequests()
-	f.mustSync()
-	if w := f.writes(); w != 0 {
-		t.Errorf("not converged: %d writes", w)
-	}
+	f.assertNoWrites()
 	live := f.live()
 	seen := map[string]int{}
 	for _, c := range live {

@@ -33,13 +33,9 @@ func TestEchoAfterPropagationDelayWritesNothing(t *testing.T) {
 	if run := f.mustSync(); run.Counts.GoogleUpdated != 1 || run.Counts.CRMUpdated != 1 {
 		t.Fatalf("edits not carried across: %+v", run.Counts)
 	}
-	for i, step := range []time.Duration{0, time.Minute} {
+	for _, step := range []time.Duration{0, time.Minute} {
 		f.emu.Advance(step) // the second time, our writes echo back
-		f.emu.ResetRequests()
-		f.mustSync()
-		if w := f.writes(); w != 0 {
-			t.Errorf("run %d after the edits made %d write calls: %v", i+1, w, f.emu.RequestCounts())
-		}
+		f.assertNoWrites()
 	}
 	assertConverged(t, f, 2)
 }
@@ -70,9 +66,5 @@ func TestConflictCRMModifiedLastWins(t *testing.T) {
 	if run.Counts.Conflicts != 1 || !hasEvent(events, crm.EventConflict, ann.ID) {
 		t.Errorf("conflicts = %d, events %+v", run.Counts.Conflicts, events)
 	}
-	f.emu.ResetRequests()
-	f.mustSync()
-	if w := f.writes(); w != 0 {
-		t.Errorf("not converged: %d writes", w)
-	}
+	f.assertNoWrites()
 }

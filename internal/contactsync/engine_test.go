@@ -180,29 +180,11 @@ func (f *fixture) live() []*crm.Contact {
 // groupMembers returns the Google contacts in the SimpleCRM group.
 func (f *fixture) groupMembers() []*people.Person {
 	f.t.Helper()
-	groups, err := f.emu.Groups(f.gmail)
-	if err != nil {
-		f.t.Fatal(err)
+	g := f.groupNamed("SimpleCRM")
+	if g == nil {
+		return nil
 	}
-	group := ""
-	for _, g := range groups {
-		if g.Name == "SimpleCRM" {
-			group = g.ResourceName
-		}
-	}
-	all, err := f.emu.Contacts(f.gmail)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out []*people.Person
-	for _, p := range all {
-		for _, m := range p.Memberships {
-			if m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == group {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
+	return f.membersOf(g.ResourceName)
 }
 
 func (f *fixture) find(id int64) *crm.Contact {
@@ -225,6 +207,17 @@ func (f *fixture) writes() int {
 		}
 	}
 	return n
+}
+
+// assertNoWrites runs one more sync and fails the test if it writes to
+// Google: the two sides had converged.
+func (f *fixture) assertNoWrites() {
+	f.t.Helper()
+	f.emu.ResetRequests()
+	f.mustSync()
+	if w := f.writes(); w != 0 {
+		f.t.Errorf("not converged: a further sync makes %d write calls: %v", w, f.emu.RequestCounts())
+	}
 }
 
 func (f *fixture) calls() int {

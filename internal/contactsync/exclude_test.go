@@ -10,17 +10,11 @@ import (
 
 func (f *fixture) groupResource() string {
 	f.t.Helper()
-	groups, err := f.emu.Groups(f.gmail)
-	if err != nil {
-		f.t.Fatal(err)
+	g := f.groupNamed("SimpleCRM")
+	if g == nil {
+		f.t.Fatal("no SimpleCRM group")
 	}
-	for _, g := range groups {
-		if g.Name == "SimpleCRM" {
-			return g.ResourceName
-		}
-	}
-	f.t.Fatal("no SimpleCRM group")
-	return ""
+	return g.ResourceName
 }
 
 func (f *fixture) unlinkOnly() {

@@ -112,9 +112,5 @@ func TestSyncTokenExpiresMidListing(t *testing.T) {
 		t.Error("the contact deleted in Google is not in the CRM trash")
 	}
 
-	f.emu.ResetRequests()
-	f.mustSync()
-	if n := f.writes(); n != 0 {
-		t.Errorf("the sync after made %d writes", n)
-	}
+	f.assertNoWrites()
 }

@@ -87,11 +87,7 @@ func TestRenameThenCRMEdit(t *testing.T) {
 			t.Fatalf("Google contact after the CRM edit: %+v, %v", p, err)
 		}
 		assertConverged(t, f, 1)
-		f.emu.ResetRequests()
-		f.mustSync()
-		if w := f.writes(); w != 0 {
-			t.Errorf("not converged: %d writes: %v", w, f.emu.RequestCounts())
-		}
+		f.assertNoWrites()
 	})
 }
 
@@ -121,11 +117,7 @@ func TestRenameThenFullListing(t *testing.T) {
 			}
 		}
 		assertConverged(t, f, 2)
-		f.emu.ResetRequests()
-		f.mustSync()
-		if w := f.writes(); w != 0 {
-			t.Errorf("not converged: %d writes: %v", w, f.emu.RequestCounts())
-		}
+		f.assertNoWrites()
 	})
 }
 

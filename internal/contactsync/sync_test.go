@@ -355,11 +355,7 @@ func TestFaultsConverge(t *testing.T) {
 				t.Errorf("the run reports %d created in Google, want the 1 it created", run.Counts.GoogleCreated)
 			}
 			f.emu.ClearFaults()
-			f.emu.ResetRequests()
-			f.mustSync()
-			if w := f.writes(); w != 0 {
-				t.Errorf("not converged: a further sync still writes (%d): %v", w, f.emu.RequestCounts())
-			}
+			f.assertNoWrites()
 			assertConverged(t, f, 11)
 		})
 	}

@@ -81,9 +81,5 @@ func convergenceScenario(t *testing.T, f *fixture) {
 	}
 
 	f.emu.ClearFaults()
-	f.emu.ResetRequests()
-	f.mustSync()
-	if n := f.writes(); n != 0 {
-		t.Errorf("a sync with nothing changed made %d writes", n)
-	}
+	f.assertNoWrites()
 }
