@@ -1,10 +1,13 @@
 package contactsync_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"google.golang.org/api/people/v1"
 
+	"simplecrm/internal/contactsync"
 	"simplecrm/internal/crm"
 )
 
@@ -127,6 +130,25 @@ func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
 	assertConverged(t, f, 1)
 }
 
+// The Google contact of a CRM contact trashed with "unlink only" stays out
+// of sync under a new resource name too (Google renamed it): no copy is
+// imported while the CRM contact is in the trash.
+func TestUnlinkOnlyCRMTrashStaysAfterRename(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.unlinkOnly()
+	f.googleContact(person("Theirs", "G", "theirs@example.org"))
+	f.mustSync()
+	theirs := crmByEmail(f.live(), "theirs@example.org")
+	if err := f.svc.Contacts.TrashContact(f.ctx, f.org.ID, theirs.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.mustSync()
+	f.rename("theirs@example.org")
+	if run := f.mustSync(); run.Counts.CRMCreated != 0 || crmByEmail(f.live(), "theirs@example.org") != nil {
+		t.Fatalf("a renamed Google contact imported a second copy of a contact in the CRM trash (%+v)", run.Counts)
+	}
+}
+
 // A Google contact deleted in Google trashes its CRM contact; when Google
 // gives it back (restored from Google's trash: the same data, clientData
 // included, under a new resource name), the CRM contact comes out of the
@@ -162,4 +184,41 @@ func TestGoogleRestoredContactComesBack(t *testing.T) {
 	if run := f.mustSync(); f.writes() != 0 || run.Counts != (crm.SyncCounts{}) {
 		t.Errorf("the sync after: %d writes, counts %+v", f.writes(), run.Counts)
 	}
+}
+
+// purgingGoogle purges the CRM trash while the run reads Google contacts
+// back: a contact deleted for good in the middle of a run.
+type purgingGoogle struct {
+	contactsync.Google
+	purge func()
+}
+
+func (g purgingGoogle) BatchGet(ctx context.Context, names []string) (map[string]*people.Person, error) {
+	g.purge()
+	return g.Google.BatchGet(ctx, names)
+}
+
+// A CRM contact purged for good while the run handles its Google
+// deletion is simply gone: the run does not fail on it.
+func TestGoogleDeletionOfAPurgedContact(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ann := f.crmContact(crm.Contact{FirstName: "Ann", PersonalEmail: "ann@example.org"})
+	f.mustSync()
+	if err := f.emu.DeleteContact(f.gmail, byEmail(f.groupMembers(), "ann@example.org").ResourceName); err != nil {
+		t.Fatal(err)
+	}
+	run := f.runWith(func(g contactsync.Google) contactsync.Google {
+		return purgingGoogle{Google: g, purge: func() {
+			if err := f.svc.Contacts.TrashContact(f.ctx, f.org.ID, ann.ID); err != nil {
+				t.Error(err)
+			}
+			if _, err := f.db.PurgeTrash(f.ctx, time.Now().Add(time.Hour)); err != nil {
+				t.Error(err)
+			}
+		}}
+	})
+	if run.Status != crm.RunSucceeded {
+		t.Fatalf("run %s: %s", run.Status, run.Error)
+	}
+	f.assertNoWrites()
 }

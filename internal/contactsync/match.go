@@ -157,7 +157,7 @@ func (r *run) pullMember(ctx context.Context, p *people.Person, l *Link, m *page
 		if err := r.restoreReturned(ctx, p, m); err != nil {
 			return nil, err
 		}
-		if x, ok := m.excluded[p.ResourceName]; ok && x.Side == ExcludedInCRM {
+		if x, ok := m.exclusionOf(p); ok && x.Side == ExcludedInCRM {
 			if c := m.byID[x.ContactID]; c == nil || c.DeletedAt != nil {
 				return nil, nil // unlinked by the CRM trash: restoring the contact brings it back
 			}

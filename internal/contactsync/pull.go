@@ -267,10 +267,10 @@ func (r *run) googleDeleted(ctx context.Context, l *Link) error {
 	// The exclusion remembers the Google contact, so that it coming back
 	// (restored in Google, or renamed after a tombstone of its old name)
 	// restores this contact instead of importing a copy.
-	if err := r.exclude(ctx, l, ExcludedTrashed); err != nil {
-		return err
+	err := r.exclude(ctx, l, ExcludedTrashed)
+	if err == nil {
+		err = r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
 	}
-	err := r.store.TrashContact(ctx, r.acct.OrgID, l.ContactID)
 	if crm.ErrorCode(err) == crm.ENOTFOUND {
 		return nil
 	}
