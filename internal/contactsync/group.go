@@ -190,20 +190,19 @@ func (r *run) unlistedGroup(ctx context.Context, name string, listed []*people.C
 	}
 }
 
+// userGroup returns the user group named name among groups.
 func userGroup(groups []*people.ContactGroup, name string) *people.ContactGroup {
-	i := slices.IndexFunc(groups, func(g *people.ContactGroup) bool {
-		return g.Name == name && g.GroupType != "SYSTEM_CONTACT_GROUP"
-	})
-	if i < 0 {
-		return nil
-	}
-	return groups[i]
+	return userGroupWhere(groups, func(g *people.ContactGroup) bool { return g.Name == name })
 }
 
 // userGroupAt returns the user group of resource name rn among groups.
 func userGroupAt(groups []*people.ContactGroup, rn string) *people.ContactGroup {
+	return userGroupWhere(groups, func(g *people.ContactGroup) bool { return g.ResourceName == rn })
+}
+
+func userGroupWhere(groups []*people.ContactGroup, match func(*people.ContactGroup) bool) *people.ContactGroup {
 	i := slices.IndexFunc(groups, func(g *people.ContactGroup) bool {
-		return g.ResourceName == rn && g.GroupType != "SYSTEM_CONTACT_GROUP"
+		return g.GroupType != "SYSTEM_CONTACT_GROUP" && match(g)
 	})
 	if i < 0 {
 		return nil

@@ -82,7 +82,7 @@ func (ph Phones) ApplyView(p *people.Person, v View) []string {
 		if ph.fieldEq(f.field, cur, v) {
 			continue
 		}
-		want := *v.str(f.field)
+		want := v.Text(f.field)
 		phonesChanged = true
 		e := phoneOfType(p, f.typ)
 		switch {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"simplecrm/internal/crm"
 )
@@ -228,13 +227,6 @@ func hashSecret(secret string) string {
 // so it may not be blank (blank says what to do instead).
 func checkCredentialName(name, blank string) error {
 	f := crm.FieldErrors{}
-	switch {
-	case name == "":
-		f.Add("name", blank)
-	case utf8.RuneCountInString(name) > crm.MaxNameLen:
-		f.Add("name", fmt.Sprintf("Use at most %d characters.", crm.MaxNameLen))
-	case !cleanText(name):
-		f.Add("name", "Remove the invalid characters.")
-	}
+	checkName(f, "name", name, blank)
 	return f.Err()
 }

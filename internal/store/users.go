@@ -127,11 +127,18 @@ func findOrganizationByName(ctx context.Context, tx *sql.Tx, name string) (*crm.
 }
 
 func checkOrgName(f crm.FieldErrors, field, name string) {
-	if name == "" {
-		f.Add(field, "Enter the organization's name.")
-	} else if utf8.RuneCountInString(name) > crm.MaxNameLen {
+	checkName(f, field, name, "Enter the organization's name.")
+}
+
+// checkName checks a short name (an organization's, a token's): given,
+// at most crm.MaxNameLen characters, clean text. blank says what to enter.
+func checkName(f crm.FieldErrors, field, name, blank string) {
+	switch {
+	case name == "":
+		f.Add(field, blank)
+	case utf8.RuneCountInString(name) > crm.MaxNameLen:
 		f.Add(field, fmt.Sprintf("Use at most %d characters.", crm.MaxNameLen))
-	} else if !cleanText(name) {
+	case !cleanText(name):
 		f.Add(field, "Remove the invalid characters.")
 	}
 }
