@@ -97,10 +97,9 @@ func TestUnlinkOnlyGoogleDeletionStays(t *testing.T) {
 	assertConverged(t, f, 1)
 }
 
-// "Unlink only" and a contact trashed in the CRM: the next Google edit does
-// not import a second copy while the original is in the trash. Restoring it
-// brings the pair back.
-func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
+// trashedWithUnlinkOnly syncs a Google contact into the CRM on an "unlink
+// only" account, trashes it in the CRM and syncs again.
+func trashedWithUnlinkOnly(t *testing.T) (*fixture, *crm.Contact) {
 	f := newFixture(t, "sqlite")
 	f.unlinkOnly()
 	f.googleContact(person("Theirs", "G", "theirs@example.org"))
@@ -110,6 +109,14 @@ func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.mustSync()
+	return f, theirs
+}
+
+// "Unlink only" and a contact trashed in the CRM: the next Google edit does
+// not import a second copy while the original is in the trash. Restoring it
+// brings the pair back.
+func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
+	f, theirs := trashedWithUnlinkOnly(t)
 	g := byEmail(f.groupMembers(), "theirs@example.org")
 	g.Names[0].GivenName = "Their"
 	if _, err := f.emu.UpdateContact(f.gmail, g, "names"); err != nil {
@@ -134,15 +141,7 @@ func TestUnlinkOnlyCRMTrashStays(t *testing.T) {
 // of sync under a new resource name too (Google renamed it): no copy is
 // imported while the CRM contact is in the trash.
 func TestUnlinkOnlyCRMTrashStaysAfterRename(t *testing.T) {
-	f := newFixture(t, "sqlite")
-	f.unlinkOnly()
-	f.googleContact(person("Theirs", "G", "theirs@example.org"))
-	f.mustSync()
-	theirs := crmByEmail(f.live(), "theirs@example.org")
-	if err := f.svc.Contacts.TrashContact(f.ctx, f.org.ID, theirs.ID); err != nil {
-		t.Fatal(err)
-	}
-	f.mustSync()
+	f, _ := trashedWithUnlinkOnly(t)
 	f.rename("theirs@example.org")
 	if run := f.mustSync(); run.Counts.CRMCreated != 0 || crmByEmail(f.live(), "theirs@example.org") != nil {
 		t.Fatalf("a renamed Google contact imported a second copy of a contact in the CRM trash (%+v)", run.Counts)
