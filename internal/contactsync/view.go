@@ -140,7 +140,11 @@ func inRegionOf(s, ref string) string {
 	return e
 }
 
-// E164 returns the number in E.164 form when it parses as a possible number.
+// E164 returns the number in E.164 form when it parses as a possible number
+// whose E.164 form reads back as itself. Some do not: the library drops a
+// national prefix written after the country code ("+49 0 201 000" gives
+// "+490201000", which reads back as "+49201000"), so such a form is no
+// stable key to compare by; the number is then compared as written.
 func (p Phones) E164(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -156,7 +160,14 @@ func (p Phones) E164(s string) (string, bool) {
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
 		return "", false
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
+	e := phonenumbers.Format(n, phonenumbers.E164)
+	if e != s {
+		back, err := phonenumbers.Parse(e, "")
+		if err != nil || phonenumbers.Format(back, phonenumbers.E164) != e {
+			return "", false
+		}
+	}
+	return e, true
 }
 
 func digitsOf(s string) string {
